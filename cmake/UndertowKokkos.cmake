@@ -1,0 +1,25 @@
+# Finds Kokkos and repairs the one known packaging defect we support: Debian's
+# libtrilinos-kokkos-dev exports Kokkos::kokkos with a non-existent include
+# directory (/usr/lib/include) while Kokkos_INCLUDE_DIRS is right. Used by the
+# build and by the installed UndertowConfig.cmake alike.
+if(NOT TARGET Kokkos::kokkos)
+  find_package(Kokkos 3.4 REQUIRED)
+endif()
+get_target_property(_undertow_kokkos_inc Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
+if(_undertow_kokkos_inc)
+  set(_undertow_fixed_inc "")
+  set(_undertow_needs_fix FALSE)
+  foreach(_dir IN LISTS _undertow_kokkos_inc)
+    if(_dir MATCHES "^\\$<" OR EXISTS "${_dir}")
+      list(APPEND _undertow_fixed_inc "${_dir}")
+    else()
+      set(_undertow_needs_fix TRUE)
+    endif()
+  endforeach()
+  if(_undertow_needs_fix)
+    list(APPEND _undertow_fixed_inc ${Kokkos_INCLUDE_DIRS})
+    list(REMOVE_DUPLICATES _undertow_fixed_inc)
+    message(STATUS "Undertow: repairing Kokkos::kokkos include directories -> ${_undertow_fixed_inc}")
+    set_target_properties(Kokkos::kokkos PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_undertow_fixed_inc}")
+  endif()
+endif()

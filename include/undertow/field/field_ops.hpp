@@ -1,0 +1,175 @@
+// Whole-field operations: fill, copy, axpy, scale, and global reductions.
+//
+// Pointwise operations act on owned cells (ghosts are left as they are) unless a
+// `_all` variant says otherwise. Reductions (sum, dot, norm, max) run over owned
+// cells and all components; the per-rank partial results are all-gathered and
+// combined in rank order, so every rank gets the bitwise same value and the result
+// does not depend on message timing.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "undertow/core/error.hpp"
+#include "undertow/field/field.hpp"
+
+namespace undertow {
+namespace detail {
+
+/// 4D policy over (component, owned box) of a field.
+inline Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<4>> policy(const Box& b, int components) {
+  return Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<4>>({0, b.lo[0], b.lo[1], b.lo[2]},
+                                                           {components, b.hi[0], b.hi[1], b.hi[2]});
+}
+
+template <class A, class B>
+void require_same_layout(const Field<A>& a, const Field<B>& b, const char* op) {
+  if (&a.decomposition() != &b.decomposition() || a.components() != b.components()) {
+    throw Error(std::string(op) + ": fields '" + a.name() + "' and '" + b.name() +
+                "' differ in decomposition or component count");
+  }
+}
+
+/// Sum of per-rank partials, combined in rank order so every rank agrees bitwise.
+double ordered_global_sum(MPI_Comm comm, double local);
+double global_max(MPI_Comm comm, double local);
+
+}  // namespace detail
+
+template <class T>
+void fill(const Field<T>& f, T value) {
+  auto v = f.view();
+  Kokkos::parallel_for(
+      "undertow::fill", detail::policy(f.owned_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) { v(c, i, j, k) = value; });
+}
+
+/// Sets every value, ghosts included.
+template <class T>
+void fill_all(const Field<T>& f, T value) {
+  Kokkos::deep_copy(f.view(), value);
+}
+
+/// dst = src on owned cells.
+template <class T>
+void copy(const Field<T>& dst, const Field<T>& src) {
+  detail::require_same_layout(dst, src, "copy");
+  auto d = dst.view();
+  auto s = src.view();
+  const int shift[3] = {src.ghost(0) - dst.ghost(0), src.ghost(1) - dst.ghost(1), src.ghost(2) - dst.ghost(2)};
+  const int sx = shift[0], sy = shift[1], sz = shift[2];
+  Kokkos::parallel_for(
+      "undertow::copy", detail::policy(dst.owned_box(), dst.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) { d(c, i, j, k) = s(c, i + sx, j + sy, k + sz); });
+}
+
+/// y += a * x on owned cells.
+template <class T>
+void axpy(const Field<T>& y, double a, const Field<T>& x) {
+  detail::require_same_layout(y, x, "axpy");
+  auto yv = y.view();
+  auto xv = x.view();
+  const int sx = x.ghost(0) - y.ghost(0), sy = x.ghost(1) - y.ghost(1), sz = x.ghost(2) - y.ghost(2);
+  Kokkos::parallel_for(
+      "undertow::axpy", detail::policy(y.owned_box(), y.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) { yv(c, i, j, k) += a * xv(c, i + sx, j + sy, k + sz); });
+}
+
+/// x *= a on owned cells.
+template <class T>
+void scale(const Field<T>& x, double a) {
+  auto xv = x.view();
+  Kokkos::parallel_for(
+      "undertow::scale", detail::policy(x.owned_box(), x.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) { xv(c, i, j, k) *= a; });
+}
+
+/// Sets the ghost layer (every cell outside the owned box) to zero.
+template <class T>
+void zero_ghosts(const Field<T>& f) {
+  auto v = f.view();
+  const Box o = f.owned_box();
+  Kokkos::parallel_for(
+      "undertow::zero_ghosts", detail::policy(f.full_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) {
+        const bool owned = i >= o.lo[0] && i < o.hi[0] && j >= o.lo[1] && j < o.hi[1] && k >= o.lo[2] && k < o.hi[2];
+        if (!owned) v(c, i, j, k) = T(0);
+      });
+}
+
+/// Global sum over owned cells and components.
+inline double sum(const Field<double>& f) {
+  auto v = f.view();
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::sum", detail::policy(f.owned_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) { acc += v(c, i, j, k); }, local);
+  return detail::ordered_global_sum(f.decomposition().comm(), local);
+}
+
+/// Global dot product over owned cells and components.
+inline double dot(const Field<double>& a, const Field<double>& b) {
+  detail::require_same_layout(a, b, "dot");
+  auto av = a.view();
+  auto bv = b.view();
+  const int sx = b.ghost(0) - a.ghost(0), sy = b.ghost(1) - a.ghost(1), sz = b.ghost(2) - a.ghost(2);
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::dot", detail::policy(a.owned_box(), a.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        acc += av(c, i, j, k) * bv(c, i + sx, j + sy, k + sz);
+      },
+      local);
+  return detail::ordered_global_sum(a.decomposition().comm(), local);
+}
+
+/// Dot product over every cell, ghosts included (for transpose tests of halo
+/// operations, which act on the ghost-inclusive array).
+inline double dot_all(const Field<double>& a, const Field<double>& b) {
+  detail::require_same_layout(a, b, "dot_all");
+  if (a.ghost() != b.ghost()) throw Error("dot_all: fields '" + a.name() + "' and '" + b.name() + "' differ in ghost width");
+  auto av = a.view();
+  auto bv = b.view();
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::dot_all", detail::policy(a.full_box(), a.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) { acc += av(c, i, j, k) * bv(c, i, j, k); }, local);
+  return detail::ordered_global_sum(a.decomposition().comm(), local);
+}
+
+/// Euclidean norm over owned cells and components.
+inline double norm2(const Field<double>& f) { return std::sqrt(dot(f, f)); }
+
+/// Largest absolute value over owned cells and components (use count_nonfinite
+/// to detect NaN: reducers may drop it when joining thread partials).
+inline double max_abs(const Field<double>& f) {
+  auto v = f.view();
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::max_abs", detail::policy(f.owned_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        const double a = v(c, i, j, k);
+        const double m = a < 0 ? -a : a;
+        if (!(m <= acc)) acc = m;  // NaN-propagating max
+      },
+      Kokkos::Max<double>(local));
+  return detail::global_max(f.decomposition().comm(), local);
+}
+
+/// Number of non-finite values over owned cells (global, identical on every rank).
+inline std::int64_t count_nonfinite(const Field<double>& f) {
+  auto v = f.view();
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::count_nonfinite", detail::policy(f.owned_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        const double a = v(c, i, j, k);
+        if (!(a - a == 0.0)) acc += 1.0;
+      },
+      local);
+  return static_cast<std::int64_t>(detail::ordered_global_sum(f.decomposition().comm(), local));
+}
+
+}  // namespace undertow

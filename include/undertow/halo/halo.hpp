@@ -1,0 +1,207 @@
+// Halo: the ghost exchange of a decomposition and its exact transpose.
+//
+// A Halo is a communication plan built once for (decomposition, pattern, width)
+// and reused: the neighbour list, the regions to pack and unpack, and one send and
+// one receive buffer per neighbour (grown on demand, never shrunk).
+//
+// * `exchange(fields...)` (primal, like PETSc's DMGlobalToLocal INSERT): every
+//   ghost cell within `width` that has an owner gets the owner's value. Ghosts
+//   beyond a non-periodic boundary are left alone (boundary conditions are a
+//   separate operation). Star pattern: faces only; Box: faces, edges, corners.
+// * `exchange_adjoint(fields...)` (the transpose, like DMLocalToGlobal ADD_VALUES
+//   followed by zeroing the local ghosts): every ghost value the primal exchange
+//   would write is sent back to its owner and added there, then the ghost is set
+//   to zero. Contributions are added in a fixed neighbour order, so the result is
+//   deterministic and identical for every run.
+//
+// Several fields, of any element type that is a whole number of doubles (double,
+// Dual<double, N>) and any component count, travel in one message per neighbour.
+// `*_begin` posts receives, packs and sends; `*_finish` waits and unpacks, so
+// interior work can overlap communication in between. Every rank of the
+// decomposition's communicator must take part.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "undertow/core/error.hpp"
+#include "undertow/core/types.hpp"
+#include "undertow/field/field.hpp"
+#include "undertow/grid/decomposition.hpp"
+
+namespace undertow {
+
+enum class HaloPattern { Star, Box };
+
+const char* to_string(HaloPattern p);
+
+class Halo {
+ public:
+  /// Collective (validates the width against the decomposition on every rank).
+  Halo(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern, int width);
+  ~Halo();
+  Halo(const Halo&) = delete;
+  Halo& operator=(const Halo&) = delete;
+
+  static std::shared_ptr<Halo> create(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern,
+                                      int width) {
+    return std::make_shared<Halo>(std::move(decomposition), pattern, width);
+  }
+
+  HaloPattern pattern() const { return pattern_; }
+  int width() const { return width_; }
+  const Decomposition& decomposition() const { return *decomp_; }
+  /// Number of (direction, rank) neighbours this rank exchanges with.
+  int neighbor_count() const { return static_cast<int>(neighbors_.size()); }
+  /// Bytes this rank sent in the most recent exchange (primal or transposed).
+  std::int64_t last_bytes_sent() const { return last_bytes_sent_; }
+
+  template <class... T>
+  void exchange(const Field<T>&... fields) {
+    exchange_begin(fields...);
+    exchange_finish();
+  }
+  template <class... T>
+  void exchange_begin(const Field<T>&... fields) {
+    begin(false, {make_handle(fields)...});
+  }
+  void exchange_finish() { finish(false); }
+
+  template <class... T>
+  void exchange_adjoint(const Field<T>&... fields) {
+    exchange_adjoint_begin(fields...);
+    exchange_adjoint_finish();
+  }
+  template <class... T>
+  void exchange_adjoint_begin(const Field<T>&... fields) {
+    begin(true, {make_handle(fields)...});
+  }
+  void exchange_adjoint_finish() { finish(true); }
+
+  /// Type-erased view of one field for packing; public for the implementation.
+  struct FieldHandle {
+    std::string name;
+    int doubles_per_cell = 0;
+    // region is in owned-relative indices; offset in doubles into buf.
+    std::function<void(const Box&, double*, bool zero_after)> pack;
+    std::function<void(const Box&, const double*, bool add)> unpack;
+  };
+
+ private:
+  struct Neighbor {
+    Index3 direction{0, 0, 0};
+    int rank = -1;
+    Box send_region;  // owned cells the neighbour needs (owned-relative indices)
+    Box ghost_region;  // my ghost cells filled by that neighbour (owned-relative)
+    int primal_send_tag = 0, primal_recv_tag = 0, adjoint_send_tag = 0, adjoint_recv_tag = 0;
+    Kokkos::View<double*, MemSpace> send_buffer, recv_buffer;
+  };
+
+  template <class T>
+  FieldHandle make_handle(const Field<T>& f) const;
+  void begin(bool adjoint, std::vector<FieldHandle> handles);
+  void finish(bool adjoint);
+
+  std::shared_ptr<const Decomposition> decomp_;
+  HaloPattern pattern_;
+  int width_;
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  std::vector<Neighbor> neighbors_;
+  std::vector<FieldHandle> pending_;
+  std::vector<MPI_Request> requests_;
+  bool in_flight_ = false;
+  bool in_flight_adjoint_ = false;
+  std::int64_t last_bytes_sent_ = 0;
+};
+
+namespace detail {
+
+/// Copies region (local indices) of a field into / out of a flat buffer of T,
+/// ordered (c, i, j, k) with k fastest.
+template <class T>
+void pack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, T* buf, bool zero_after) {
+  const int nx = b.extent(0), ny = b.extent(1), nz = b.extent(2);
+  const std::int64_t cells = std::int64_t(nx) * ny * nz;
+  const Index3 lo = b.lo;
+  Kokkos::parallel_for(
+      "undertow::halo_pack", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, cells * ncomp),
+      KOKKOS_LAMBDA(std::int64_t n) {
+        const int c = static_cast<int>(n / cells);
+        std::int64_t r = n - c * cells;
+        const int k = static_cast<int>(r % nz);
+        r /= nz;
+        const int j = static_cast<int>(r % ny);
+        const int i = static_cast<int>(r / ny);
+        T& cell = v(c, lo[0] + i, lo[1] + j, lo[2] + k);
+        buf[n] = cell;
+        if (zero_after) cell = T(0);
+      });
+}
+
+template <class T>
+void unpack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, const T* buf, bool add) {
+  const int nx = b.extent(0), ny = b.extent(1), nz = b.extent(2);
+  const std::int64_t cells = std::int64_t(nx) * ny * nz;
+  const Index3 lo = b.lo;
+  Kokkos::parallel_for(
+      "undertow::halo_unpack", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, cells * ncomp),
+      KOKKOS_LAMBDA(std::int64_t n) {
+        const int c = static_cast<int>(n / cells);
+        std::int64_t r = n - c * cells;
+        const int k = static_cast<int>(r % nz);
+        r /= nz;
+        const int j = static_cast<int>(r % ny);
+        const int i = static_cast<int>(r / ny);
+        T& cell = v(c, lo[0] + i, lo[1] + j, lo[2] + k);
+        if (add) {
+          cell += buf[n];
+        } else {
+          cell = buf[n];
+        }
+      });
+}
+
+inline Box shift_box(const Box& b, const Index3& by) {
+  Box s = b;
+  for (int d = 0; d < 3; ++d) {
+    s.lo[d] += by[d];
+    s.hi[d] += by[d];
+  }
+  return s;
+}
+
+}  // namespace detail
+
+template <class T>
+Halo::FieldHandle Halo::make_handle(const Field<T>& f) const {
+  static_assert(std::is_trivially_copyable<T>::value && sizeof(T) % sizeof(double) == 0,
+                "Halo: field element type must be a trivially copyable whole number of doubles");
+  if (!f.valid()) throw Error("Halo: field is not initialised");
+  if (&f.decomposition() != decomp_.get()) {
+    throw Error("Halo: field '" + f.name() + "' lives on a different decomposition than this halo");
+  }
+  if (f.ghost() < width_) {
+    throw Error("Halo: field '" + f.name() + "' has ghost width " + std::to_string(f.ghost()) +
+                " but the halo exchanges width " + std::to_string(width_));
+  }
+  FieldHandle h;
+  h.name = f.name();
+  h.doubles_per_cell = f.components() * static_cast<int>(sizeof(T) / sizeof(double));
+  const Index3 shift{f.ghost(0), f.ghost(1), f.ghost(2)};
+  auto v = f.view();
+  const int ncomp = f.components();
+  h.pack = [v, shift, ncomp](const Box& region, double* buf, bool zero_after) {
+    detail::pack_region<T>(v, detail::shift_box(region, shift), ncomp, reinterpret_cast<T*>(buf), zero_after);
+  };
+  h.unpack = [v, shift, ncomp](const Box& region, const double* buf, bool add) {
+    detail::unpack_region<T>(v, detail::shift_box(region, shift), ncomp, reinterpret_cast<const T*>(buf), add);
+  };
+  return h;
+}
+
+}  // namespace undertow

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs Undertow's dependencies on Debian 12 and builds a Kokkos with the
+# OpenMP + Serial backends from Debian's own trilinos source package into
+# .deps/kokkos. Idempotent: each step is skipped when its result is present.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEPS="${UNDERTOW_DEPS_DIR:-$ROOT/.deps}"
+KOKKOS_PREFIX="$DEPS/kokkos"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(build-essential cmake make dpkg-dev libopenmpi-dev openmpi-bin
+  libhdf5-openmpi-dev hdf5-tools catch2 libcli11-dev nlohmann-json3-dev
+  libtoml11-dev libfmt-dev python3-h5py python3-numpy libadolc-dev)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "[bootstrap] installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ -f "$KOKKOS_PREFIX/lib/cmake/Kokkos/KokkosConfig.cmake" ]; then
+  exit 0
+fi
+
+echo "[bootstrap] building Kokkos (OpenMP + Serial) from Debian's trilinos source into $KOKKOS_PREFIX"
+mkdir -p "$DEPS/src"
+cd "$DEPS/src"
+if ! ls trilinos_*.orig.tar.* >/dev/null 2>&1; then
+  # apt-get source needs a deb-src entry; add one (a copy of the deb entry) if absent.
+  if ! grep -rqs "deb-src" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        $SUDO tee /etc/apt/sources.list.d/undertow-deb-src.sources >/dev/null
+    else
+      grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+        $SUDO tee /etc/apt/sources.list.d/undertow-deb-src.list >/dev/null
+    fi
+    $SUDO apt-get update -qq
+  fi
+  apt-get source --download-only trilinos >/dev/null
+fi
+tarball="$(ls trilinos_*.orig.tar.* | head -n1)"
+rm -rf kokkos-src kokkos-build
+mkdir kokkos-src
+tar -xf "$tarball" -C kokkos-src --strip-components=1 --wildcards '*/packages/kokkos/*'
+cmake -S kokkos-src/packages/kokkos -B kokkos-build -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_INSTALL_PREFIX="$KOKKOS_PREFIX" -DKokkos_ENABLE_OPENMP=ON \
+  -DKokkos_ENABLE_SERIAL=ON -DCMAKE_CXX_STANDARD=17 -DBUILD_SHARED_LIBS=ON >/dev/null
+cmake --build kokkos-build -j "$(nproc)" >/dev/null
+cmake --install kokkos-build >/dev/null
+rm -rf kokkos-src kokkos-build
+echo "[bootstrap] Kokkos installed in $KOKKOS_PREFIX"

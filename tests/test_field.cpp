@@ -1,0 +1,106 @@
+#include <cmath>
+#include <cstring>
+
+#include "test_util.hpp"
+
+using namespace undertow;
+using undertow_test::global_code;
+
+namespace {
+
+bool identical_on_all_ranks(double x) {
+  double lo = 0, hi = 0;
+  MPI_Allreduce(&x, &lo, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&x, &hi, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  return std::memcmp(&lo, &hi, sizeof(double)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("fields expose owned and ghost index ranges", "[field]") {
+  auto dec = Decomposition::create(GridSpec::rect(11, 9), MPI_COMM_WORLD);
+  Field<double> f(dec, "u", 3, 2);
+  CHECK(f.components() == 3);
+  CHECK(f.ghost(0) == 2);
+  CHECK(f.ghost(2) == 0);
+  CHECK(f.extent(0) == dec->owned_cells()[0] + 4);
+  CHECK(f.extent(2) == 1);
+  const Box o = f.owned_box();
+  CHECK(o.lo[0] == 2);
+  CHECK(o.hi[1] == 2 + dec->owned_cells()[1]);
+  CHECK(f.local_index(0, dec->owned_lo()[0]) == 2);
+  CHECK(f.global_index(1, 2) == dec->owned_lo()[1]);
+  CHECK(f.owns(dec->owned_lo()[0], dec->owned_lo()[1]));
+  CHECK_FALSE(f.owns(-1, 0));
+}
+
+TEST_CASE("pointwise operations and reductions", "[field]") {
+  auto dec = Decomposition::create(GridSpec::box(9, 8, 7), MPI_COMM_WORLD);
+  Field<double> x(dec, "x", 2, 1), y(dec, "y", 2, 1);
+  const double cells = 9 * 8 * 7 * 2;
+  fill_all(x, 100.0);  // ghosts hold junk that no reduction may see
+  fill(x, 1.0);
+  fill(y, 2.0);
+  axpy(y, 3.0, x);  // y = 5
+  CHECK(sum(y) == Approx(5.0 * cells));
+  CHECK(dot(x, y) == Approx(5.0 * cells));
+  CHECK(norm2(x) == Approx(std::sqrt(cells)));
+  scale(y, -2.0);
+  CHECK(max_abs(y) == 10.0);
+  Field<double> z = y.clone("z");
+  copy(z, x);
+  CHECK(sum(z) == Approx(cells));
+  CHECK(count_nonfinite(z) == 0);
+  zero_ghosts(x);
+  CHECK(dot_all(x, x) == Approx(cells));
+}
+
+TEST_CASE("global indexing and gathering round-trip on any decomposition", "[field]") {
+  for (int dim = 1; dim <= 3; ++dim) {
+    const GridSpec g = undertow_test::small_grid(dim, {false, false, false});
+    auto dec = Decomposition::create(g, MPI_COMM_WORLD);
+    Field<double> f(dec, "f", 2, 1);
+    set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t j, std::int64_t k) {
+      return global_code(c, i, j, k);
+    });
+    const std::vector<double> all = gather_global(f);
+    REQUIRE(all.size() == static_cast<std::size_t>(g.total_cells() * 2));
+    bool ok = true;
+    for (int c = 0; c < 2; ++c)
+      for (std::int64_t i = 0; i < g.cells[0]; ++i)
+        for (std::int64_t j = 0; j < g.cells[1]; ++j)
+          for (std::int64_t k = 0; k < g.cells[2]; ++k) {
+            const double want = global_code(c, i, j, k);
+            if (all[static_cast<std::size_t>(((c * g.cells[0] + i) * g.cells[1] + j) * g.cells[2] + k)] != want) ok = false;
+          }
+    CHECK(ok);
+  }
+}
+
+TEST_CASE("reductions are bitwise identical on every rank", "[field]") {
+  auto dec = Decomposition::create(GridSpec::rect(37, 23), MPI_COMM_WORLD);
+  Field<double> f(dec, "f");
+  set_by_global_index<double>(f, [](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return std::sin(0.37 * static_cast<double>(i)) * std::exp(0.01 * static_cast<double>(j)) / 3.0;
+  });
+  CHECK(identical_on_all_ranks(sum(f)));
+  CHECK(identical_on_all_ranks(dot(f, f)));
+  CHECK(identical_on_all_ranks(norm2(f)));
+  CHECK(identical_on_all_ranks(max_abs(f)));
+}
+
+TEST_CASE("a NaN on one rank is counted on every rank", "[field][errors]") {
+  auto dec = Decomposition::create(GridSpec::line(40), MPI_COMM_WORLD);
+  Field<double> f(dec, "f");
+  fill(f, 1.0);
+  set_by_global_index<double>(f, [](int, std::int64_t i, std::int64_t, std::int64_t) {
+    return i == 39 ? std::nan("") : 1.0;
+  });
+  CHECK(count_nonfinite(f) == 1);
+}
+
+TEST_CASE("field construction errors are collective", "[field][errors]") {
+  auto dec = Decomposition::create(GridSpec::line(4 * undertow_test::world_size(), true), MPI_COMM_WORLD);
+  CHECK_THROWS_WITH(Field<double>(dec, "f", 0, 1), Catch::Matchers::Contains("at least one component"));
+  CHECK_THROWS_WITH(Field<double>(dec, "f", 1, 5), Catch::Matchers::Contains("ghost width 5"));
+}
