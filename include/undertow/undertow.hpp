@@ -1,7 +1,6 @@
 // Umbrella header: everything in Undertow's public API.
 //
 // Include this in applications. Each layer (core, grid, field, halo, ad, kernel,
-// program, verify, io, time, multipoint) also has its own headers, one concept
 // each, for code that wants less.
 #pragma once
 
@@ -15,3 +14,15 @@
 #include "undertow/grid/decomposition.hpp"
 #include "undertow/grid/grid_spec.hpp"
 #include "undertow/halo/halo.hpp"
+#include "undertow/ad/dual.hpp"
+#include "undertow/ad/math.hpp"
+#include "undertow/kernel/cell_access.hpp"
+#include "undertow/kernel/kernel.hpp"
+#include "undertow/kernel/kernel_application.hpp"
+#include "undertow/kernel/stencil.hpp"
+#include "undertow/program/boundary.hpp"
+#include "undertow/program/program.hpp"
+#include "undertow/verify/differentiable.hpp"
+#include "undertow/verify/program_function.hpp"
+#include "undertow/verify/random.hpp"
+#include "undertow/verify/verification.hpp"

@@ -1,0 +1,138 @@
+// Math functions for kernels, on plain doubles and on Dual numbers alike.
+//
+// Kernel bodies call `undertow::sqrt(x)`, `undertow::max(a, b)`, ... with x a
+// double (primal run) or a Dual (tangent and adjoint runs); the same source works
+// for both. The double versions forward to Kokkos' device-safe math
+// (Kokkos::Experimental in 3.x, Kokkos in 4.x); the Dual versions apply the chain
+// rule. Non-smooth functions (abs, min, max) take the derivative of the branch the
+// value selects, the usual convention of operator-overloading AD tools.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "undertow/ad/dual.hpp"
+
+namespace undertow {
+namespace kmath {
+#if KOKKOS_VERSION >= 30700
+using Kokkos::cos;
+using Kokkos::exp;
+using Kokkos::fabs;
+using Kokkos::log;
+using Kokkos::pow;
+using Kokkos::sin;
+using Kokkos::sqrt;
+using Kokkos::tanh;
+#else
+using Kokkos::Experimental::cos;
+using Kokkos::Experimental::exp;
+using Kokkos::Experimental::fabs;
+using Kokkos::Experimental::log;
+using Kokkos::Experimental::pow;
+using Kokkos::Experimental::sin;
+using Kokkos::Experimental::sqrt;
+using Kokkos::Experimental::tanh;
+#endif
+}  // namespace kmath
+
+// ---- plain doubles ----
+KOKKOS_INLINE_FUNCTION double sqrt(double x) { return kmath::sqrt(x); }
+KOKKOS_INLINE_FUNCTION double exp(double x) { return kmath::exp(x); }
+KOKKOS_INLINE_FUNCTION double log(double x) { return kmath::log(x); }
+KOKKOS_INLINE_FUNCTION double pow(double x, double p) { return kmath::pow(x, p); }
+KOKKOS_INLINE_FUNCTION double abs(double x) { return x < 0 ? -x : x; }
+KOKKOS_INLINE_FUNCTION double fabs(double x) { return x < 0 ? -x : x; }
+KOKKOS_INLINE_FUNCTION double tanh(double x) { return kmath::tanh(x); }
+KOKKOS_INLINE_FUNCTION double sin(double x) { return kmath::sin(x); }
+KOKKOS_INLINE_FUNCTION double cos(double x) { return kmath::cos(x); }
+KOKKOS_INLINE_FUNCTION double min(double a, double b) { return b < a ? b : a; }
+KOKKOS_INLINE_FUNCTION double max(double a, double b) { return a < b ? b : a; }
+
+// ---- Dual numbers: value and chain rule ----
+namespace detail {
+/// f(a) with f'(a.val) = slope.
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> chain(const Dual<T, N>& a, T f, T slope) {
+  Dual<T, N> r;
+  r.val = f;
+  for (int n = 0; n < N; ++n) r.d[n] = slope * a.d[n];
+  return r;
+}
+}  // namespace detail
+
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> sqrt(const Dual<T, N>& a) {
+  const T s = kmath::sqrt(a.val);
+  return detail::chain(a, s, T(0.5) / s);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> exp(const Dual<T, N>& a) {
+  const T e = kmath::exp(a.val);
+  return detail::chain(a, e, e);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> log(const Dual<T, N>& a) {
+  return detail::chain(a, T(kmath::log(a.val)), T(1) / a.val);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> pow(const Dual<T, N>& a, double p) {
+  const T ap1 = kmath::pow(a.val, p - 1);
+  return detail::chain(a, ap1 * a.val, T(p) * ap1);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> pow(const Dual<T, N>& a, const Dual<T, N>& b) {
+  // a^b = exp(b log a); defined for a > 0.
+  return exp(b * log(a));
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> pow(double a, const Dual<T, N>& b) {
+  const T r = kmath::pow(T(a), b.val);
+  return detail::chain(b, r, r * T(kmath::log(T(a))));
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> abs(const Dual<T, N>& a) {
+  return a.val < 0 ? -a : a;
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> fabs(const Dual<T, N>& a) {
+  return abs(a);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> tanh(const Dual<T, N>& a) {
+  const T t = kmath::tanh(a.val);
+  return detail::chain(a, t, T(1) - t * t);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> sin(const Dual<T, N>& a) {
+  return detail::chain(a, T(kmath::sin(a.val)), T(kmath::cos(a.val)));
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> cos(const Dual<T, N>& a) {
+  return detail::chain(a, T(kmath::cos(a.val)), T(-kmath::sin(a.val)));
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> min(const Dual<T, N>& a, const Dual<T, N>& b) {
+  return b.val < a.val ? b : a;
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> max(const Dual<T, N>& a, const Dual<T, N>& b) {
+  return a.val < b.val ? b : a;
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> min(const Dual<T, N>& a, double b) {
+  return b < a.val ? Dual<T, N>(b) : a;
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> min(double a, const Dual<T, N>& b) {
+  return min(b, a);
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> max(const Dual<T, N>& a, double b) {
+  return a.val < b ? Dual<T, N>(b) : a;
+}
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> max(double a, const Dual<T, N>& b) {
+  return max(b, a);
+}
+
+}  // namespace undertow

@@ -1,0 +1,138 @@
+// The objects a kernel body sees: input accessors and the output record.
+//
+// One kernel body is evaluated with three kinds of input accessor, all exposing
+// `in(f, di, dj, dk)`, `in.comp(f, c, di, dj, dk)` and `in.global(d)`:
+//   PrimalInput      scalar = double: plain values;
+//   TangentInput<N>  scalar = Dual<double, N>: values with N tangent directions
+//                    read from the tangent fields;
+//   SeededInput      scalar = Dual<double, K::input_values>: values whose
+//                    derivative is seeded at ONE stencil offset, so the outputs
+//                    carry d out / d in(cell + offset) for every input component
+//                    (the local derivative used by the adjoint assemblies).
+// Reads outside the declared stencil abort in builds with UNDERTOW_CHECK_STENCIL
+// (on by default unless NDEBUG). Everything here is device code over PODs.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "undertow/ad/dual.hpp"
+#include "undertow/core/types.hpp"
+#include "undertow/kernel/kernel.hpp"
+
+#if !defined(UNDERTOW_CHECK_STENCIL)
+#if defined(NDEBUG)
+#define UNDERTOW_CHECK_STENCIL 0
+#else
+#define UNDERTOW_CHECK_STENCIL 1
+#endif
+#endif
+
+namespace undertow {
+
+using FieldView = Kokkos::View<double****, Kokkos::LayoutRight, MemSpace>;
+
+/// Everything an assembly kernel captures: the user kernel and the views of its
+/// fields (values, and tangents or adjoints), with their ghost offsets.
+template <class K>
+struct KernelData {
+  K kernel;
+  FieldView in[K::num_inputs];
+  FieldView in_aux[K::num_inputs];  // tangents or adjoints of the inputs
+  Index3 in_shift[K::num_inputs];   // ghost widths: owned-relative -> local index
+  FieldView out[K::num_outputs];
+  FieldView out_aux[K::num_outputs];
+  Index3 out_shift[K::num_outputs];
+  std::int64_t origin[3];        // global index of the first owned cell
+  std::int64_t global_cells[3];  // grid size, to skip cells beyond a wall
+  bool periodic[3];
+
+  KOKKOS_INLINE_FUNCTION bool inside_domain(const Index3& p) const {
+    for (int d = 0; d < 3; ++d) {
+      const std::int64_t g = origin[d] + p[d];
+      if (!periodic[d] && (g < 0 || g >= global_cells[d])) return false;
+    }
+    return true;
+  }
+};
+
+namespace detail {
+KOKKOS_INLINE_FUNCTION void check_stencil(const Stencil& s, int di, int dj, int dk) {
+#if UNDERTOW_CHECK_STENCIL
+  if (!s.contains(di, dj, dk)) Kokkos::abort("undertow: kernel read outside its declared stencil");
+#else
+  (void)s;
+  (void)di;
+  (void)dj;
+  (void)dk;
+#endif
+}
+}  // namespace detail
+
+template <class K>
+struct PrimalInput {
+  using scalar = double;
+  const KernelData<K>& data;
+  Index3 p;
+
+  KOKKOS_INLINE_FUNCTION double comp(int f, int c, int di, int dj = 0, int dk = 0) const {
+    detail::check_stencil(K::stencil, di, dj, dk);
+    const Index3& s = data.in_shift[f];
+    return data.in[f](c, p[0] + di + s[0], p[1] + dj + s[1], p[2] + dk + s[2]);
+  }
+  KOKKOS_INLINE_FUNCTION double operator()(int f, int di, int dj = 0, int dk = 0) const {
+    return comp(f, 0, di, dj, dk);
+  }
+  /// Global index of the cell being computed in dimension d.
+  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
+};
+
+template <class K, int N>
+struct TangentInput {
+  using scalar = Dual<double, N>;
+  const KernelData<K>& data;
+  Index3 p;
+
+  KOKKOS_INLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
+    detail::check_stencil(K::stencil, di, dj, dk);
+    const Index3& s = data.in_shift[f];
+    const int i = p[0] + di + s[0], j = p[1] + dj + s[1], k = p[2] + dk + s[2];
+    scalar x(data.in[f](c, i, j, k));
+    const int ncomp = K::input_components(f);
+    for (int n = 0; n < N; ++n) x.d[n] = data.in_aux[f](n * ncomp + c, i, j, k);
+    return x;
+  }
+  KOKKOS_INLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
+    return comp(f, 0, di, dj, dk);
+  }
+  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
+};
+
+template <class K>
+struct SeededInput {
+  using scalar = Dual<double, K::input_values>;
+  const KernelData<K>& data;
+  Index3 p;     // cell being computed
+  Index3 seed;  // the one offset whose inputs are differentiated
+
+  KOKKOS_INLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
+    detail::check_stencil(K::stencil, di, dj, dk);
+    const Index3& s = data.in_shift[f];
+    scalar x(data.in[f](c, p[0] + di + s[0], p[1] + dj + s[1], p[2] + dk + s[2]));
+    if (di == seed[0] && dj == seed[1] && dk == seed[2]) x.d[K::input_slot(f, c)] = 1.0;
+    return x;
+  }
+  KOKKOS_INLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
+    return comp(f, 0, di, dj, dk);
+  }
+  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
+};
+
+/// The values one cell writes, in scalar type S.
+template <class K, class S>
+struct CellOutput {
+  S v[K::output_values];
+  KOKKOS_INLINE_FUNCTION S& operator()(int f, int c = 0) { return v[K::output_slot(f, c)]; }
+  KOKKOS_INLINE_FUNCTION S& comp(int f, int c) { return v[K::output_slot(f, c)]; }
+};
+
+}  // namespace undertow

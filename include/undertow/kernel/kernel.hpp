@@ -1,0 +1,80 @@
+// Kernel<Inputs<...>, Outputs<...>>: the base every per-cell kernel derives from.
+//
+// A kernel reads `num_inputs` fields (states and coefficients) at offsets within
+// its declared `stencil` and writes `num_outputs` fields at its own cell. The
+// component count of each field is part of the type, so the library knows at
+// compile time how many values one cell reads and writes (the size of the local
+// derivative). The body is one generic member template, written once:
+//
+//   struct Heat : undertow::Kernel<undertow::Inputs<1, 1>, undertow::Outputs<1>> {
+//     static constexpr undertow::Stencil stencil = undertow::Stencil::star(2, 1);
+//     double alpha;
+//     template <class In, class Out>
+//     KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
+//       using S = typename In::scalar;  // double, or a Dual for derivatives
+//       S lap = in(0, 1, 0) + in(0, -1, 0) + in(0, 0, 1) + in(0, 0, -1) - 4.0 * in(0, 0, 0);
+//       out(0) = in(0, 0, 0) + alpha * in(1, 0, 0) * lap;
+//     }
+//   };
+//
+// `in(f, di, dj, dk)` reads component 0 of input f; `in.comp(f, c, di, dj, dk)`
+// any component; `out(f, c)` is the value written. Bodies may use local
+// variables, branches and undertow:: math (sqrt, exp, min, max, ...); they must
+// not allocate, call virtuals, or write anything but `out`.
+#pragma once
+
+#include "undertow/kernel/stencil.hpp"
+
+namespace undertow {
+
+template <int... Components>
+struct Inputs {};
+template <int... Components>
+struct Outputs {};
+
+template <class InputList, class OutputList>
+struct Kernel;
+
+template <int... I, int... O>
+struct Kernel<Inputs<I...>, Outputs<O...>> {
+  static_assert(sizeof...(I) >= 1 && sizeof...(O) >= 1, "a kernel has at least one input and one output");
+  static_assert(((I >= 1) && ...) && ((O >= 1) && ...), "component counts must be positive");
+  static constexpr int num_inputs = sizeof...(I);
+  static constexpr int num_outputs = sizeof...(O);
+  /// Values one cell reads per offset (sum of input components).
+  static constexpr int input_values = (I + ...);
+  /// Values one cell writes (sum of output components).
+  static constexpr int output_values = (O + ...);
+  static constexpr int input_components(int f) {
+    constexpr int c[] = {I...};
+    return c[f];
+  }
+  static constexpr int output_components(int f) {
+    constexpr int c[] = {O...};
+    return c[f];
+  }
+  /// Index of (input f, component c) among the input_values.
+  static constexpr int input_slot(int f, int c) {
+    constexpr int comps[] = {I...};
+    int s = 0;
+    for (int g = 0; g < f; ++g) s += comps[g];
+    return s + c;
+  }
+  static constexpr int output_slot(int f, int c) {
+    constexpr int comps[] = {O...};
+    int s = 0;
+    for (int g = 0; g < f; ++g) s += comps[g];
+    return s + c;
+  }
+};
+
+/// How the adjoint of a kernel is assembled (see docs/kernels.md).
+enum class AdjointForm {
+  Gather,           ///< transposed stencil: no conflicts, deterministic, needs ghosts 2r
+  ScatterAtomic,    ///< per-cell scatter with atomics, then the transposed exchange
+  ScatterColoured,  ///< per-cell scatter in (2r+1)^dim conflict-free colour passes
+};
+
+const char* to_string(AdjointForm form);
+
+}  // namespace undertow

@@ -1,0 +1,320 @@
+// KernelApplication<K>: a kernel bound to its fields, run forward, in tangent
+// mode and in reverse.
+//
+// * forward():   out = f(in) on every owned cell (MDRange parallel_for).
+// * tangent<N>(): out and its N tangent directions from in and its tangents,
+//   in one pass (Dual<double, N>).
+// * adjoint():   in_bar += (d out / d in)^T out_bar, assembled in one of three forms:
+//   - Gather (default): each cell d pulls sum_q d out(d - o_q) / d in(d) *
+//     out_bar(d - o_q): no write conflicts, no atomics, a fixed summation order,
+//     so results are bitwise identical for any thread and rank count. It writes
+//     owned cells and ghosts beyond a physical (non-periodic) boundary, never
+//     exchange ghosts. Needs out_bar exchanged (width r) and the inputs valid in a
+//     box ghost layer of width 2r (their stencils are evaluated at neighbours).
+//   - ScatterAtomic: each cell pushes its local derivative to its stencil with
+//     atomics; contributions land in ghosts and need the transposed exchange.
+//   - ScatterColoured: the same in (2r+1)^dim colour passes without atomics.
+// The local derivative of one cell is forward mode over the stencil: the kernel
+// runs on Dual<double, K::input_values> seeded at one offset at a time (no tape,
+// no heap, no virtuals). adjoint() does not exchange, zero or fold anything:
+// that is the caller's (usually a Program's) business.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include <array>
+#include <string>
+
+#include "undertow/core/error.hpp"
+#include "undertow/field/field.hpp"
+#include "undertow/kernel/cell_access.hpp"
+#include "undertow/kernel/kernel.hpp"
+
+namespace undertow {
+
+template <class K>
+class KernelApplication {
+ public:
+  static constexpr int NI = K::num_inputs;
+  static constexpr int NO = K::num_outputs;
+  using InputFields = std::array<Field<double>, NI>;
+  using OutputFields = std::array<Field<double>, NO>;
+
+  KernelApplication(const K& kernel, const InputFields& inputs, const OutputFields& outputs)
+      : kernel_(kernel), inputs_(inputs), outputs_(outputs) {
+    const Stencil& s = K::stencil;
+    const Decomposition& dec = inputs_[0].decomposition();
+    if (s.dim != dec.dim()) {
+      throw Error("kernel stencil is " + std::to_string(s.dim) + "D but the grid is " + std::to_string(dec.dim()) + "D");
+    }
+    for (int f = 0; f < NI; ++f) {
+      check_field(inputs_[f], K::input_components(f), "input " + std::to_string(f));
+      if (inputs_[f].ghost() < s.radius) {
+        throw Error("kernel input '" + inputs_[f].name() + "' has ghost width " + std::to_string(inputs_[f].ghost()) +
+                    " but the stencil radius is " + std::to_string(s.radius));
+      }
+    }
+    for (int f = 0; f < NO; ++f) {
+      check_field(outputs_[f], K::output_components(f), "output " + std::to_string(f));
+      for (int g = 0; g < NI; ++g) {
+        if (outputs_[f].view().data() == inputs_[g].view().data()) {
+          throw Error("kernel output '" + outputs_[f].name() +
+                      "' is also an input: kernels write a separate field (copy afterwards for an in-place update)");
+        }
+      }
+    }
+  }
+
+  const InputFields& inputs() const { return inputs_; }
+  const OutputFields& outputs() const { return outputs_; }
+  const K& kernel() const { return kernel_; }
+
+  void forward() const {
+    KernelData<K> data = make_data({}, {});
+    Kokkos::parallel_for(
+        "undertow::kernel_forward", owned_policy(), KOKKOS_LAMBDA(int i, int j, int k) {
+          const PrimalInput<K> in{data, Index3{i, j, k}};
+          CellOutput<K, double> out;
+          data.kernel(in, out);
+          write_values(data, Index3{i, j, k}, out);
+        });
+  }
+
+  /// Tangent fields have N * components components, direction-major
+  /// (component index n * ncomp + c).
+  template <int N>
+  void tangent(const InputFields& input_tangents, const OutputFields& output_tangents) const {
+    for (int f = 0; f < NI; ++f) check_aux(input_tangents[f], inputs_[f], N, "input tangent");
+    for (int f = 0; f < NO; ++f) check_aux(output_tangents[f], outputs_[f], N, "output tangent");
+    KernelData<K> data = make_data(input_tangents, output_tangents);
+    Kokkos::parallel_for(
+        "undertow::kernel_tangent", owned_policy(), KOKKOS_LAMBDA(int i, int j, int k) {
+          const Index3 p{i, j, k};
+          const TangentInput<K, N> in{data, p};
+          CellOutput<K, Dual<double, N>> out;
+          data.kernel(in, out);
+          for (int f = 0; f < NO; ++f) {
+            const int ncomp = K::output_components(f);
+            const Index3& s = data.out_shift[f];
+            for (int c = 0; c < ncomp; ++c) {
+              const Dual<double, N>& y = out.v[K::output_slot(f, c)];
+              data.out[f](c, i + s[0], j + s[1], k + s[2]) = y.val;
+              for (int n = 0; n < N; ++n) data.out_aux[f](n * ncomp + c, i + s[0], j + s[1], k + s[2]) = y.d[n];
+            }
+          }
+        });
+  }
+
+  /// in_bar += J^T out_bar (see the header comment for what each form needs).
+  void adjoint(const OutputFields& output_adjoints, const InputFields& input_adjoints, AdjointForm form) const {
+    for (int f = 0; f < NI; ++f) check_aux(input_adjoints[f], inputs_[f], 1, "input adjoint");
+    for (int f = 0; f < NO; ++f) check_aux(output_adjoints[f], outputs_[f], 1, "output adjoint");
+    const KernelData<K> data = make_data(input_adjoints, output_adjoints);
+    switch (form) {
+      case AdjointForm::Gather:
+        adjoint_gather(data);
+        break;
+      case AdjointForm::ScatterAtomic:
+        adjoint_scatter(data, /*atomic=*/true);
+        break;
+      case AdjointForm::ScatterColoured:
+        adjoint_scatter(data, /*atomic=*/false);
+        break;
+    }
+  }
+
+  /// Ghost width the inputs need for a Gather adjoint (2r: the stencils of the
+  /// neighbours are evaluated).
+  static constexpr int gather_input_ghost() { return 2 * K::stencil.radius; }
+
+ private:
+  static void check_field(const Field<double>& f, int components, const std::string& role) {
+    if (!f.valid()) throw Error("kernel " + role + " is not an initialised field");
+    if (f.components() != components) {
+      throw Error("kernel " + role + " '" + f.name() + "' has " + std::to_string(f.components()) +
+                  " component(s), the kernel expects " + std::to_string(components));
+    }
+  }
+  static void check_aux(const Field<double>& aux, const Field<double>& primal, int per_component,
+                        const std::string& role) {
+    if (!aux.valid() || aux.components() != primal.components() * per_component || aux.ghost() != primal.ghost() ||
+        &aux.decomposition() != &primal.decomposition()) {
+      throw Error("kernel " + role + " for '" + primal.name() + "' must have the layout of '" + primal.name() + "' with " +
+                  std::to_string(primal.components() * per_component) + " component(s)");
+    }
+  }
+
+  KernelData<K> make_data(const InputFields& in_aux, const OutputFields& out_aux) const {
+    KernelData<K> d{kernel_, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+    const Decomposition& dec = inputs_[0].decomposition();
+    for (int f = 0; f < NI; ++f) {
+      d.in[f] = inputs_[f].view();
+      if (in_aux[f].valid()) d.in_aux[f] = in_aux[f].view();
+      d.in_shift[f] = Index3{inputs_[f].ghost(0), inputs_[f].ghost(1), inputs_[f].ghost(2)};
+    }
+    for (int f = 0; f < NO; ++f) {
+      d.out[f] = outputs_[f].view();
+      if (out_aux[f].valid()) d.out_aux[f] = out_aux[f].view();
+      d.out_shift[f] = Index3{outputs_[f].ghost(0), outputs_[f].ghost(1), outputs_[f].ghost(2)};
+    }
+    for (int a = 0; a < 3; ++a) {
+      d.origin[a] = dec.owned_lo()[a];
+      d.global_cells[a] = dec.grid().cells[a];
+      d.periodic[a] = dec.grid().periodic[a];
+    }
+    return d;
+  }
+
+  Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>> owned_policy() const {
+    const Index3 n = inputs_[0].decomposition().owned_cells();
+    return Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {n[0], n[1], n[2]});
+  }
+
+  KOKKOS_INLINE_FUNCTION static void write_values(const KernelData<K>& data, const Index3& p,
+                                                  const CellOutput<K, double>& out) {
+    for (int f = 0; f < NO; ++f) {
+      const Index3& s = data.out_shift[f];
+      for (int c = 0; c < K::output_components(f); ++c) {
+        data.out[f](c, p[0] + s[0], p[1] + s[1], p[2] + s[2]) = out.v[K::output_slot(f, c)];
+      }
+    }
+  }
+
+  /// Output adjoints of cell p, in output-slot order.
+  KOKKOS_INLINE_FUNCTION static void load_output_adjoints(const KernelData<K>& data, const Index3& p,
+                                                          double (&out_bar)[K::output_values]) {
+    for (int f = 0; f < NO; ++f) {
+      const Index3& s = data.out_shift[f];
+      for (int c = 0; c < K::output_components(f); ++c) {
+        out_bar[K::output_slot(f, c)] = data.out_aux[f](c, p[0] + s[0], p[1] + s[1], p[2] + s[2]);
+      }
+    }
+  }
+
+  /// contribution[slot] = sum_m out_bar[m] * d out_m(cell) / d in_slot(cell + seed).
+  KOKKOS_INLINE_FUNCTION static void local_vjp(const KernelData<K>& data, const Index3& cell, const Index3& seed,
+                                               const double (&out_bar)[K::output_values],
+                                               double (&contribution)[K::input_values]) {
+    using D = Dual<double, K::input_values>;
+    const SeededInput<K> in{data, cell, seed};
+    CellOutput<K, D> out;
+    data.kernel(in, out);
+    for (int s = 0; s < K::input_values; ++s) contribution[s] = 0.0;
+    for (int m = 0; m < K::output_values; ++m) {
+      const double w = out_bar[m];
+      for (int s = 0; s < K::input_values; ++s) contribution[s] += w * out.v[m].d[s];
+    }
+  }
+
+  void adjoint_gather(const KernelData<K>& data) const {
+    const Decomposition& dec = inputs_[0].decomposition();
+    const Stencil st = K::stencil;
+    const int r = st.radius;
+    for (int f = 0; f < NI; ++f) {
+      if (inputs_[f].ghost() < 2 * r) {
+        throw Error("gather adjoint: input '" + inputs_[f].name() + "' needs ghost width " + std::to_string(2 * r) +
+                    " (twice the stencil radius), it has " + std::to_string(inputs_[f].ghost()));
+      }
+    }
+    for (int f = 0; f < NO; ++f) {
+      if (outputs_[f].ghost() < r) {
+        throw Error("gather adjoint: output '" + outputs_[f].name() + "' needs ghost width " + std::to_string(r));
+      }
+    }
+    // Cells whose adjoint this rank assembles: owned, plus ghosts beyond a wall
+    // (their values feed the transposed boundary condition, not a neighbour).
+    Index3 lo{0, 0, 0}, hi = dec.owned_cells();
+    for (int a = 0; a < dec.dim(); ++a) {
+      if (!dec.grid().periodic[a] && dec.at_boundary(a, 0)) lo[a] = -r;
+      if (!dec.grid().periodic[a] && dec.at_boundary(a, 1)) hi[a] += r;
+    }
+    Kokkos::parallel_for(
+        "undertow::kernel_adjoint_gather",
+        // Kokkos 3.4 MDRange rejects negative bounds: iterate from 0 and shift.
+        Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]}),
+        KOKKOS_LAMBDA(int ti, int tj, int tk) {
+          const int i = ti + lo[0], j = tj + lo[1], k = tk + lo[2];
+          double acc[K::input_values];
+          for (int s = 0; s < K::input_values; ++s) acc[s] = 0.0;
+          for (int q = 0; q < st.size(); ++q) {
+            const Index3 o = st.offset(q);
+            const Index3 c{i - o[0], j - o[1], k - o[2]};  // the cell whose stencil reaches (i,j,k)
+            if (!data.inside_domain(c)) continue;
+            double out_bar[K::output_values];
+            load_output_adjoints(data, c, out_bar);
+            double contribution[K::input_values];
+            local_vjp(data, c, o, out_bar, contribution);
+            for (int s = 0; s < K::input_values; ++s) acc[s] += contribution[s];
+          }
+          for (int f = 0; f < NI; ++f) {
+            const Index3& s = data.in_shift[f];
+            for (int c = 0; c < K::input_components(f); ++c) {
+              data.in_aux[f](c, i + s[0], j + s[1], k + s[2]) += acc[K::input_slot(f, c)];
+            }
+          }
+        });
+  }
+
+  void adjoint_scatter(const KernelData<K>& data, bool atomic) const {
+    const Stencil st = K::stencil;
+    const Index3 n = inputs_[0].decomposition().owned_cells();
+    auto body = KOKKOS_LAMBDA(int i, int j, int k, bool use_atomics) {
+      const Index3 p{i, j, k};
+      double out_bar[K::output_values];
+      load_output_adjoints(data, p, out_bar);
+      for (int q = 0; q < st.size(); ++q) {
+        const Index3 o = st.offset(q);
+        double contribution[K::input_values];
+        local_vjp(data, p, o, out_bar, contribution);
+        for (int f = 0; f < NI; ++f) {
+          const Index3& s = data.in_shift[f];
+          for (int c = 0; c < K::input_components(f); ++c) {
+            double& target = data.in_aux[f](c, i + o[0] + s[0], j + o[1] + s[1], k + o[2] + s[2]);
+            const double w = contribution[K::input_slot(f, c)];
+            if (use_atomics) {
+              Kokkos::atomic_add(&target, w);
+            } else {
+              target += w;
+            }
+          }
+        }
+      }
+    };
+    if (atomic) {
+      Kokkos::parallel_for(
+          "undertow::kernel_adjoint_scatter_atomic",
+          Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {n[0], n[1], n[2]}),
+          KOKKOS_LAMBDA(int i, int j, int k) { body(i, j, k, true); });
+      return;
+    }
+    // Cells of one colour are 2r+1 apart in every dimension: their stencils are
+    // disjoint, so one colour pass has no write conflicts.
+    const int w = 2 * st.radius + 1;
+    const int dim = st.dim;
+    const int colours = st.size() == 1 ? 1 : (dim == 1 ? w : dim == 2 ? w * w : w * w * w);
+    for (int colour = 0; colour < colours; ++colour) {
+      Index3 first{0, 0, 0}, count{1, 1, 1};
+      int rest = colour;
+      for (int a = dim - 1; a >= 0; --a) {
+        first[a] = rest % w;
+        rest /= w;
+        count[a] = n[a] > first[a] ? (n[a] - first[a] + w - 1) / w : 0;
+      }
+      for (int a = dim; a < 3; ++a) count[a] = n[a];
+      if (count[0] == 0 || count[1] == 0 || count[2] == 0) continue;
+      const Index3 stride{dim > 0 ? w : 1, dim > 1 ? w : 1, dim > 2 ? w : 1};
+      Kokkos::parallel_for(
+          "undertow::kernel_adjoint_scatter_coloured",
+          Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {count[0], count[1], count[2]}),
+          KOKKOS_LAMBDA(int ti, int tj, int tk) {
+            body(first[0] + ti * stride[0], first[1] + tj * stride[1], first[2] + tk * stride[2], false);
+          });
+    }
+  }
+
+  K kernel_;
+  InputFields inputs_;
+  OutputFields outputs_;
+};
+
+}  // namespace undertow

@@ -1,0 +1,315 @@
+// Program: a time step written once as a sequence of library operations, run
+// forward, in tangent mode and in reverse.
+//
+// Variables are distributed fields with a role: State (carried from step to step),
+// Parameter (constant in time: coefficients, controls; gradients accumulate),
+// Temporary, and Data (observations, never differentiated). Operations are
+// appended in order: halo exchange, boundary fill, kernel application, copy /
+// axpy / scale, and objective terms (weighted sum, squared misfit). The program
+// then runs
+//   run_forward()         the step;
+//   run_tangent()         the step and its directional derivatives (vector mode:
+//                         prepare_tangent(N) allocates N directions per variable);
+//                         a value and its tangent travel in one halo message;
+//   run_forward_record()  the step, keeping the few values the reverse needs (a
+//                         value is snapshotted only if a later operation of the
+//                         step overwrites it);
+//   run_reverse()         the adjoint of the recorded step: each operation is
+//                         replaced by its transpose in reverse order (exchange ->
+//                         transposed exchange, elided where the gather assembly
+//                         left no ghost contribution; boundary fill -> its
+//                         transpose; objective sum -> broadcast of its adjoint).
+// Operations can go to the Step section or to the Final section (terms evaluated
+// once after the last step, e.g. a terminal misfit). Users never write a reverse
+// loop; they read gradients from adjoint(var).
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "undertow/core/error.hpp"
+#include "undertow/field/field.hpp"
+#include "undertow/field/field_ops.hpp"
+#include "undertow/halo/halo.hpp"
+#include "undertow/kernel/kernel.hpp"
+#include "undertow/kernel/kernel_application.hpp"
+#include "undertow/program/boundary.hpp"
+
+namespace undertow {
+
+enum class VarRole { State, Parameter, Temporary, Data };
+enum class Section { Step, Final };
+
+/// Handle to a program variable.
+struct Var {
+  int id = -1;
+  bool valid() const { return id >= 0; }
+};
+
+struct ProgramOptions {
+  /// Assembly of kernel adjoints unless an apply() says otherwise.
+  AdjointForm adjoint_form = AdjointForm::Gather;
+};
+
+class Program;
+
+/// One operation of a program. Library operations implement it; users normally
+/// never do.
+class Operation {
+ public:
+  virtual ~Operation() = default;
+  virtual std::string describe(const Program& p) const = 0;
+  /// Variables this operation writes (any cell, ghosts included).
+  virtual std::vector<int> writes() const = 0;
+  /// Variables whose values (at the time the operation runs) its reverse needs.
+  virtual std::vector<int> reverse_reads() const { return {}; }
+  virtual void forward(Program& p) = 0;
+  virtual void tangent(Program& p, int directions) = 0;
+  virtual void reverse(Program& p) = 0;
+};
+
+class Program {
+ public:
+  explicit Program(std::shared_ptr<const Decomposition> decomposition, ProgramOptions options = {});
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+
+  // ---- variables ----
+  Var add_variable(const std::string& name, VarRole role, int components = 1, int ghost = 1);
+  Var add_state(const std::string& name, int components = 1, int ghost = 1) {
+    return add_variable(name, VarRole::State, components, ghost);
+  }
+  Var add_parameter(const std::string& name, int components = 1, int ghost = 1) {
+    return add_variable(name, VarRole::Parameter, components, ghost);
+  }
+  Var add_temporary(const std::string& name, int components = 1, int ghost = 1) {
+    return add_variable(name, VarRole::Temporary, components, ghost);
+  }
+  Var add_data(const std::string& name, int components = 1, int ghost = 0) {
+    return add_variable(name, VarRole::Data, components, ghost);
+  }
+  Var find(const std::string& name) const;
+
+  // ---- operations (appended to the current section) ----
+  void set_section(Section s) { section_ = s; }
+  /// Primal halo exchange of the whole ghost layer of v (Box pattern by default:
+  /// gather adjoints need corners).
+  void exchange(Var v, HaloPattern pattern = HaloPattern::Box);
+  void boundary(Var v, const BoundaryConditions& bc);
+  template <class K>
+  void apply(const K& kernel, const std::array<Var, K::num_inputs>& inputs,
+             const std::array<Var, K::num_outputs>& outputs, std::optional<AdjointForm> form = std::nullopt);
+  void copy(Var destination, Var source);
+  void axpy(Var y, double a, Var x);
+  void scale(Var x, double a);
+  /// Objective term J += weight * sum over owned cells of x.
+  void objective_sum(Var x, double weight = 1.0);
+  /// Objective term J += weight / 2 * sum over owned cells of (x - observation)^2.
+  void objective_misfit(Var x, Var observation, double weight = 1.0);
+  /// Appends any operation (for library extensions).
+  void append(std::unique_ptr<Operation> op);
+
+  // ---- runs ----
+  void run_forward(Section s = Section::Step);
+  void run_forward_record(Section s = Section::Step);
+  void run_reverse(Section s = Section::Step);
+  /// Allocates N tangent directions per variable (zeroed). N in {1, 2, 4, 8}.
+  void prepare_tangent(int directions);
+  void run_tangent(Section s = Section::Step);
+
+  // ---- fields and scalars ----
+  const Field<double>& value(Var v) const { return var(v).value; }
+  const Field<double>& adjoint(Var v) const { return var(v).adjoint; }
+  /// Tangent of v: directions * components components, direction-major.
+  const Field<double>& tangent(Var v) const;
+  int tangent_directions() const { return directions_; }
+  void zero_adjoints();
+  void zero_tangents();
+
+  double objective() const { return objective_; }
+  void set_objective(double j) { objective_ = j; }
+  /// Derivative of the objective in each tangent direction.
+  const std::vector<double>& objective_tangent() const { return objective_tangent_; }
+  void zero_objective_tangent() { objective_tangent_.assign(objective_tangent_.size(), 0.0); }
+  /// The adjoint of the objective (1 for a gradient); constant through reverse.
+  double objective_adjoint() const { return objective_adjoint_; }
+  void set_objective_adjoint(double jbar) { objective_adjoint_ = jbar; }
+
+  // ---- introspection ----
+  const Decomposition& decomposition() const { return *decomp_; }
+  std::shared_ptr<const Decomposition> decomposition_ptr() const { return decomp_; }
+  const ProgramOptions& options() const { return options_; }
+  std::string describe() const;
+  const std::string& name(Var v) const { return var(v).name; }
+  VarRole role(Var v) const { return var(v).role; }
+  int variable_count() const { return static_cast<int>(vars_.size()); }
+  /// Transposed exchanges skipped because no ghost contribution was pending.
+  std::int64_t elided_transposed_exchanges() const { return elided_; }
+  void count_elided_exchange() { ++elided_; }
+
+  // ---- for operations ----
+  struct Variable {
+    std::string name;
+    VarRole role;
+    Field<double> value, adjoint, tangent;
+    bool ghost_adjoint_pending = false;  // ghost cells of `adjoint` hold contributions
+  };
+  Variable& var(Var v);
+  const Variable& var(Var v) const;
+  Variable& var(int id) { return var(Var{id}); }
+  /// The value of v as the current operation saw it during the recorded forward.
+  const Field<double>& recorded(int id) const;
+  Halo& halo(HaloPattern pattern, int width);
+  double& objective_ref() { return objective_; }
+  std::vector<double>& objective_tangent_ref() { return objective_tangent_; }
+
+ private:
+  struct Plan {
+    // per operation: (variable id, snapshot field) for values a later op overwrites
+    std::vector<std::vector<std::pair<int, Field<double>>>> snapshots;
+    bool built = false;
+  };
+  std::vector<std::unique_ptr<Operation>>& ops(Section s) { return s == Section::Step ? step_ops_ : final_ops_; }
+  void build_plan(Section s);
+  void check_var(Var v, const char* what) const;
+  void run(Section s, bool record);
+
+  std::shared_ptr<const Decomposition> decomp_;
+  ProgramOptions options_;
+  std::vector<Variable> vars_;
+  std::vector<std::unique_ptr<Operation>> step_ops_, final_ops_;
+  Plan step_plan_, final_plan_;
+  Section section_ = Section::Step;
+  std::map<std::pair<int, int>, std::shared_ptr<Halo>> halos_;
+  int directions_ = 0;
+  double objective_ = 0.0;
+  std::vector<double> objective_tangent_;
+  double objective_adjoint_ = 1.0;
+  std::int64_t elided_ = 0;
+  // set while an operation runs, for recorded()
+  const Plan* current_plan_ = nullptr;
+  int current_op_ = -1;
+};
+
+// ---------------------------------------------------------------------------
+// Kernel application as an operation.
+
+template <class K>
+class KernelOperation : public Operation {
+ public:
+  KernelOperation(Program& p, const K& kernel, const std::array<Var, K::num_inputs>& in,
+                  const std::array<Var, K::num_outputs>& out, AdjointForm form)
+      : kernel_(kernel), form_(form) {
+    for (int f = 0; f < K::num_inputs; ++f) in_[f] = in[f].id;
+    for (int f = 0; f < K::num_outputs; ++f) out_[f] = out[f].id;
+    // Validate layouts now (throws with a clear message at build time).
+    application(p, false);
+    const int r = K::stencil.radius;
+    if (form_ == AdjointForm::Gather) {
+      for (int f = 0; f < K::num_inputs; ++f) {
+        const auto& v = p.var(in_[f]);
+        if (v.value.ghost() < 2 * r) {
+          throw Error("kernel input '" + v.name + "' has ghost width " + std::to_string(v.value.ghost()) +
+                      "; the gather adjoint of a radius-" + std::to_string(r) + " stencil needs " +
+                      std::to_string(2 * r) + " (or choose AdjointForm::ScatterAtomic)");
+        }
+      }
+    }
+  }
+
+  std::string describe(const Program& p) const override {
+    std::string s = "apply kernel (";
+    for (int f = 0; f < K::num_inputs; ++f) s += (f ? ", " : "") + p.name(Var{in_[f]});
+    s += ") -> (";
+    for (int f = 0; f < K::num_outputs; ++f) s += (f ? ", " : "") + p.name(Var{out_[f]});
+    return s + "), stencil radius " + std::to_string(K::stencil.radius) + ", adjoint " + to_string(form_);
+  }
+  std::vector<int> writes() const override { return std::vector<int>(out_.begin(), out_.end()); }
+  std::vector<int> reverse_reads() const override { return std::vector<int>(in_.begin(), in_.end()); }
+
+  void forward(Program& p) override { application(p, false).forward(); }
+
+  void tangent(Program& p, int directions) override {
+    auto app = application(p, false);
+    typename KernelApplication<K>::InputFields in_dot;
+    typename KernelApplication<K>::OutputFields out_dot;
+    for (int f = 0; f < K::num_inputs; ++f) in_dot[f] = p.var(in_[f]).tangent;
+    for (int f = 0; f < K::num_outputs; ++f) out_dot[f] = p.var(out_[f]).tangent;
+    switch (directions) {
+      case 1: app.template tangent<1>(in_dot, out_dot); break;
+      case 2: app.template tangent<2>(in_dot, out_dot); break;
+      case 4: app.template tangent<4>(in_dot, out_dot); break;
+      case 8: app.template tangent<8>(in_dot, out_dot); break;
+      default: throw Error("tangent directions must be 1, 2, 4 or 8, got " + std::to_string(directions));
+    }
+  }
+
+  void reverse(Program& p) override {
+    auto app = application(p, true);
+    typename KernelApplication<K>::InputFields in_bar;
+    typename KernelApplication<K>::OutputFields out_bar;
+    for (int f = 0; f < K::num_inputs; ++f) in_bar[f] = p.var(in_[f]).adjoint;
+    for (int f = 0; f < K::num_outputs; ++f) out_bar[f] = p.var(out_[f]).adjoint;
+    const int r = K::stencil.radius;
+    if (form_ == AdjointForm::Gather) {
+      if (r > 0) {
+        for (int f = 0; f < K::num_outputs; ++f) {
+          auto& o = p.var(out_[f]);
+          if (o.ghost_adjoint_pending) {
+            p.halo(HaloPattern::Box, o.adjoint.ghost()).exchange_adjoint(o.adjoint);
+            o.ghost_adjoint_pending = false;
+          }
+        }
+        // The neighbours' output adjoints, one message per neighbour for all outputs.
+        const HaloPattern pattern = K::stencil.shape == StencilShape::Box ? HaloPattern::Box : HaloPattern::Star;
+        exchange_all(p.halo(pattern, r), out_bar, std::make_index_sequence<K::num_outputs>{});
+      }
+      app.adjoint(out_bar, in_bar, AdjointForm::Gather);
+      // Outputs were overwritten: their adjoint is now zero (ghost copies too).
+      for (int f = 0; f < K::num_outputs; ++f) fill_all(out_bar[f], 0.0);
+    } else {
+      app.adjoint(out_bar, in_bar, form_);
+      for (int f = 0; f < K::num_inputs; ++f) {
+        if (r > 0) p.var(in_[f]).ghost_adjoint_pending = true;
+      }
+      for (int f = 0; f < K::num_outputs; ++f) fill(out_bar[f], 0.0);
+    }
+  }
+
+ private:
+  template <std::size_t... I>
+  static void exchange_all(Halo& h, const typename KernelApplication<K>::OutputFields& f, std::index_sequence<I...>) {
+    h.exchange(f[I]...);
+  }
+
+  KernelApplication<K> application(Program& p, bool recorded) const {
+    typename KernelApplication<K>::InputFields in;
+    typename KernelApplication<K>::OutputFields out;
+    for (int f = 0; f < K::num_inputs; ++f) in[f] = recorded ? p.recorded(in_[f]) : p.var(in_[f]).value;
+    for (int f = 0; f < K::num_outputs; ++f) out[f] = p.var(out_[f]).value;
+    return KernelApplication<K>(kernel_, in, out);
+  }
+
+  K kernel_;
+  AdjointForm form_;
+  std::array<int, K::num_inputs> in_{};
+  std::array<int, K::num_outputs> out_{};
+};
+
+template <class K>
+void Program::apply(const K& kernel, const std::array<Var, K::num_inputs>& inputs,
+                    const std::array<Var, K::num_outputs>& outputs, std::optional<AdjointForm> form) {
+  for (const Var& v : inputs) check_var(v, "kernel input");
+  for (const Var& v : outputs) {
+    check_var(v, "kernel output");
+    if (var(v).role == VarRole::Data) throw Error("kernel output '" + var(v).name + "' is a Data variable");
+  }
+  append(std::make_unique<KernelOperation<K>>(*this, kernel, inputs, outputs, form.value_or(options_.adjoint_form)));
+}
+
+}  // namespace undertow

@@ -1,0 +1,54 @@
+// The verification harness: dot-product test, Taylor test, and their report.
+//
+// `verify(f, options)` checks any Differentiable at the point held in its inputs:
+//  1. dot-product test <J v, w> = <v, J^T w> with reproducible random v, w (and a
+//     random objective weight), error relative to |J v| |w| (Cauchy-Schwarz
+//     scale), pass at `dot_tolerance` (1e-12);
+//  2. Taylor test: the remainder |F(u + h v) - F(u) - h J v| over several
+//     halvings of h must fall as h^2 (observed order near 2), or sit at round-off
+//     for a linear F.
+// The report prints as a short table (`str()`); `passed()` combines both checks.
+// Every derivative test in Undertow goes through this function, and users call it
+// on their own kernels and programs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "undertow/verify/differentiable.hpp"
+
+namespace undertow {
+
+struct VerifyOptions {
+  std::uint64_t seed = 20261122;
+  /// First step of the Taylor test, relative to |u| / |v| (absolute if u = 0).
+  double relative_step = 1e-2;
+  int halvings = 4;
+  double dot_tolerance = 1e-12;
+  /// Observed order must be at least this (2 is exact second order).
+  double min_order = 1.8;
+  /// Remainders below this fraction of |F(u + h v) - F(u)| count as round-off.
+  double roundoff = 1e-10;
+  std::string name = "function";
+};
+
+struct VerificationReport {
+  std::string name;
+  double dot_tangent = 0;   // <J v, w>
+  double dot_adjoint = 0;   // <v, J^T w>
+  double dot_error = 0;     // |difference| / (|J v| |w|)
+  bool dot_passed = false;
+  std::vector<double> steps;       // h
+  std::vector<double> remainders;  // |F(u + h v) - F(u) - h J v|
+  std::vector<double> orders;      // log2 of successive remainder ratios
+  bool linear = false;             // remainders at round-off
+  bool taylor_passed = false;
+  bool passed() const { return dot_passed && taylor_passed; }
+  std::string str() const;
+};
+
+/// Collective over the fields' communicator.
+VerificationReport verify(Differentiable& f, const VerifyOptions& options = {});
+
+}  // namespace undertow

@@ -1,0 +1,158 @@
+#include "undertow/program/boundary.hpp"
+
+#include <Kokkos_Core.hpp>
+
+#include <sstream>
+
+#include "undertow/core/error.hpp"
+
+namespace undertow {
+namespace {
+
+struct FaceCoefficients {
+  Kokkos::View<double*, MemSpace> sign, offset;  // per (direction, component)
+};
+
+FaceCoefficients coefficients(const FaceCondition& c, int components, int directions, bool linear_only) {
+  const int n = components * directions;
+  auto sign_h = Kokkos::View<double*, Kokkos::HostSpace>("bc_sign", n);
+  auto offset_h = Kokkos::View<double*, Kokkos::HostSpace>("bc_offset", n);
+  for (int dir = 0; dir < directions; ++dir) {
+    for (int comp = 0; comp < components; ++comp) {
+      double s = 1.0, a = 0.0;
+      if (c.kind == FaceCondition::Kind::Dirichlet) {
+        s = -1.0;
+        a = 2.0 * c.value;
+      } else if (c.kind == FaceCondition::Kind::Reflect && comp == c.normal_component) {
+        s = -1.0;
+      }
+      sign_h(dir * components + comp) = s;
+      offset_h(dir * components + comp) = linear_only ? 0.0 : a;
+    }
+  }
+  FaceCoefficients fc;
+  fc.sign = Kokkos::create_mirror_view_and_copy(MemSpace(), sign_h);
+  fc.offset = Kokkos::create_mirror_view_and_copy(MemSpace(), offset_h);
+  return fc;
+}
+
+bool face_is_wall(const Field<double>& f, int d, int side) {
+  const Decomposition& dec = f.decomposition();
+  return d < dec.dim() && !dec.grid().periodic[d] && dec.at_boundary(d, side);
+}
+
+/// Runs body(c, ghost_index3, interior_index3) over every ghost cell of the face.
+template <class Body>
+void for_face(const Field<double>& f, int d, int side, int ncomp_total, Body body) {
+  const int g = f.ghost(d);
+  const int n = f.decomposition().owned_cells()[d];
+  Index3 lo{0, 0, 0}, hi{f.extent(0), f.extent(1), f.extent(2)};
+  lo[d] = 1;  // layer m = 1..g along d
+  hi[d] = g + 1;
+  Kokkos::parallel_for(
+      "undertow::boundary_face",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<4>>({0, lo[0], lo[1], lo[2]}, {ncomp_total, hi[0], hi[1], hi[2]}),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) {
+        Index3 ghost{i, j, k}, inner{i, j, k};
+        const int m = ghost[d];
+        if (side == 0) {
+          ghost[d] = g - m;
+          inner[d] = g + m - 1;
+        } else {
+          ghost[d] = g + n - 1 + m;
+          inner[d] = g + n - m;
+        }
+        body(c, ghost, inner);
+      });
+}
+
+}  // namespace
+
+void check_boundary(const Field<double>& f, const BoundaryConditions& bc) {
+  static const char* axis = "xyz";
+  const Decomposition& dec = f.decomposition();
+  collective_check(dec.comm(), [&] {
+    for (int d = 0; d < 3; ++d) {
+      for (int side = 0; side < 2; ++side) {
+        const FaceCondition& c = bc.face[d][side];
+        if (c.kind == FaceCondition::Kind::None) continue;
+        std::ostringstream os;
+        os << "boundary condition on the " << (side ? "upper " : "lower ") << axis[d] << " face of '" << f.name()
+           << "': ";
+        if (d >= dec.dim()) {
+          os << "the grid is " << dec.dim() << "D";
+          throw Error(os.str());
+        }
+        if (dec.grid().periodic[d]) {
+          os << "the dimension is periodic (periodicity is handled by the halo exchange)";
+          throw Error(os.str());
+        }
+        if (c.kind == FaceCondition::Kind::Reflect && (c.normal_component < 0 || c.normal_component >= f.components())) {
+          os << "reflect flips component " << c.normal_component << " but the field has " << f.components();
+          throw Error(os.str());
+        }
+        if (dec.min_owned_cells(d) < f.ghost()) {
+          os << "the ghost width " << f.ghost() << " is larger than the smallest owned extent "
+             << dec.min_owned_cells(d) << " it mirrors";
+          throw Error(os.str());
+        }
+      }
+    }
+  });
+}
+
+void apply_boundary(const Field<double>& f, const BoundaryConditions& bc, int components, int directions,
+                    bool linear_only) {
+  auto v = f.view();
+  for (int d = 0; d < 3; ++d) {
+    for (int side = 0; side < 2; ++side) {
+      const FaceCondition& c = bc.face[d][side];
+      if (c.kind == FaceCondition::Kind::None || !face_is_wall(f, d, side) || f.ghost(d) == 0) continue;
+      const FaceCoefficients fc = coefficients(c, components, directions, linear_only);
+      auto sign = fc.sign;
+      auto offset = fc.offset;
+      for_face(f, d, side, components * directions, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
+        v(comp, gh[0], gh[1], gh[2]) = sign(comp) * v(comp, in[0], in[1], in[2]) + offset(comp);
+      });
+    }
+  }
+  Kokkos::fence();
+}
+
+void apply_boundary_transpose(const Field<double>& f_bar, const BoundaryConditions& bc, int components) {
+  auto v = f_bar.view();
+  for (int d = 2; d >= 0; --d) {
+    for (int side = 1; side >= 0; --side) {
+      const FaceCondition& c = bc.face[d][side];
+      if (c.kind == FaceCondition::Kind::None || !face_is_wall(f_bar, d, side) || f_bar.ghost(d) == 0) continue;
+      auto sign = coefficients(c, components, 1, true).sign;
+      // Each ghost cell mirrors a distinct interior cell, so this pass is race-free.
+      for_face(f_bar, d, side, components, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
+        double& ghost = v(comp, gh[0], gh[1], gh[2]);
+        v(comp, in[0], in[1], in[2]) += sign(comp) * ghost;
+        ghost = 0.0;
+      });
+    }
+  }
+  Kokkos::fence();
+}
+
+std::string describe(const BoundaryConditions& bc, int dim) {
+  static const char* axis = "xyz";
+  std::ostringstream os;
+  for (int d = 0; d < dim; ++d) {
+    for (int side = 0; side < 2; ++side) {
+      const FaceCondition& c = bc.face[d][side];
+      os << (d || side ? ", " : "") << axis[d] << (side ? "+" : "-") << ":";
+      switch (c.kind) {
+        case FaceCondition::Kind::None: os << "none"; break;
+        case FaceCondition::Kind::Neumann: os << "neumann"; break;
+        case FaceCondition::Kind::Dirichlet: os << "dirichlet(" << c.value << ")"; break;
+        case FaceCondition::Kind::Reflect: os << "reflect(" << c.normal_component << ")"; break;
+      }
+    }
+  }
+  return os.str();
+}
+
+}  // namespace undertow

@@ -1,0 +1,482 @@
+#include "undertow/program/program.hpp"
+
+#include <Kokkos_Core.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace undertow {
+namespace {
+
+using Policy4 = Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<4>>;
+
+Policy4 owned_policy(const Field<double>& f, int c0, int c1) {
+  const Box b = f.owned_box();
+  return Policy4({c0, b.lo[0], b.lo[1], b.lo[2]}, {c1, b.hi[0], b.hi[1], b.hi[2]});
+}
+
+/// Sum over owned cells of components [c0, c1), identical on every rank.
+double sum_components(const Field<double>& f, int c0, int c1) {
+  auto v = f.view();
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::sum_components", owned_policy(f, c0, c1),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) { acc += v(c, i, j, k); }, local);
+  return detail::ordered_global_sum(f.decomposition().comm(), local);
+}
+
+/// sum over owned cells of (x - obs)[c] * t[c0 + c] for c < ncomp.
+double misfit_dot(const Field<double>& x, const Field<double>& obs, const Field<double>& t, int c0) {
+  auto xv = x.view(), ov = obs.view(), tv = t.view();
+  const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::misfit_dot", owned_policy(x, 0, x.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        acc += (xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz)) * tv(c0 + c, i, j, k);
+      },
+      local);
+  return detail::ordered_global_sum(x.decomposition().comm(), local);
+}
+
+class ExchangeOperation : public Operation {
+ public:
+  ExchangeOperation(int v, HaloPattern pattern) : v_(v), pattern_(pattern) {}
+  std::string describe(const Program& p) const override {
+    return std::string("exchange ") + p.name(Var{v_}) + " (" + to_string(pattern_) + ", width " +
+           std::to_string(p.value(Var{v_}).ghost()) + ")";
+  }
+  std::vector<int> writes() const override { return {v_}; }
+  void forward(Program& p) override {
+    auto& x = p.var(v_);
+    p.halo(pattern_, x.value.ghost()).exchange(x.value);
+  }
+  void tangent(Program& p, int) override {
+    auto& x = p.var(v_);
+    p.halo(pattern_, x.value.ghost()).exchange(x.value, x.tangent);  // one message
+  }
+  void reverse(Program& p) override {
+    auto& x = p.var(v_);
+    if (!x.ghost_adjoint_pending) {
+      p.count_elided_exchange();  // gather adjoints leave no ghost contribution
+      return;
+    }
+    p.halo(pattern_, x.value.ghost()).exchange_adjoint(x.adjoint);
+    x.ghost_adjoint_pending = false;
+  }
+
+ private:
+  int v_;
+  HaloPattern pattern_;
+};
+
+class BoundaryOperation : public Operation {
+ public:
+  BoundaryOperation(int v, const BoundaryConditions& bc) : v_(v), bc_(bc) {}
+  std::string describe(const Program& p) const override {
+    return "boundary " + p.name(Var{v_}) + " [" + undertow::describe(bc_, p.decomposition().dim()) + "]";
+  }
+  std::vector<int> writes() const override { return {v_}; }
+  void forward(Program& p) override {
+    auto& x = p.var(v_);
+    apply_boundary(x.value, bc_, x.value.components(), 1, false);
+  }
+  void tangent(Program& p, int directions) override {
+    auto& x = p.var(v_);
+    apply_boundary(x.value, bc_, x.value.components(), 1, false);
+    apply_boundary(x.tangent, bc_, x.value.components(), directions, true);
+  }
+  void reverse(Program& p) override {
+    auto& x = p.var(v_);
+    apply_boundary_transpose(x.adjoint, bc_, x.value.components());
+  }
+
+ private:
+  int v_;
+  BoundaryConditions bc_;
+};
+
+class CopyOperation : public Operation {
+ public:
+  CopyOperation(int dst, int src) : dst_(dst), src_(src) {}
+  std::string describe(const Program& p) const override {
+    return "copy " + p.name(Var{src_}) + " -> " + p.name(Var{dst_});
+  }
+  std::vector<int> writes() const override { return {dst_}; }
+  void forward(Program& p) override { copy(p.var(dst_).value, p.var(src_).value); }
+  void tangent(Program& p, int) override {
+    copy(p.var(dst_).value, p.var(src_).value);
+    copy(p.var(dst_).tangent, p.var(src_).tangent);
+  }
+  void reverse(Program& p) override {
+    axpy(p.var(src_).adjoint, 1.0, p.var(dst_).adjoint);
+    fill(p.var(dst_).adjoint, 0.0);
+  }
+
+ private:
+  int dst_, src_;
+};
+
+class AxpyOperation : public Operation {
+ public:
+  AxpyOperation(int y, double a, int x) : y_(y), x_(x), a_(a) {}
+  std::string describe(const Program& p) const override {
+    std::ostringstream os;
+    os << p.name(Var{y_}) << " += " << a_ << " * " << p.name(Var{x_});
+    return os.str();
+  }
+  std::vector<int> writes() const override { return {y_}; }
+  void forward(Program& p) override { axpy(p.var(y_).value, a_, p.var(x_).value); }
+  void tangent(Program& p, int) override {
+    axpy(p.var(y_).value, a_, p.var(x_).value);
+    axpy(p.var(y_).tangent, a_, p.var(x_).tangent);
+  }
+  void reverse(Program& p) override { axpy(p.var(x_).adjoint, a_, p.var(y_).adjoint); }
+
+ private:
+  int y_, x_;
+  double a_;
+};
+
+class ScaleOperation : public Operation {
+ public:
+  ScaleOperation(int x, double a) : x_(x), a_(a) {}
+  std::string describe(const Program& p) const override {
+    std::ostringstream os;
+    os << p.name(Var{x_}) << " *= " << a_;
+    return os.str();
+  }
+  std::vector<int> writes() const override { return {x_}; }
+  void forward(Program& p) override { scale(p.var(x_).value, a_); }
+  void tangent(Program& p, int) override {
+    scale(p.var(x_).value, a_);
+    scale(p.var(x_).tangent, a_);
+  }
+  void reverse(Program& p) override { scale(p.var(x_).adjoint, a_); }
+
+ private:
+  int x_;
+  double a_;
+};
+
+class ObjectiveSumOperation : public Operation {
+ public:
+  ObjectiveSumOperation(int x, double w) : x_(x), w_(w) {}
+  std::string describe(const Program& p) const override {
+    std::ostringstream os;
+    os << "J += " << w_ << " * sum(" << p.name(Var{x_}) << ")";
+    return os.str();
+  }
+  std::vector<int> writes() const override { return {}; }
+  void forward(Program& p) override { p.objective_ref() += w_ * sum(p.var(x_).value); }
+  void tangent(Program& p, int directions) override {
+    forward(p);
+    const auto& x = p.var(x_);
+    const int nc = x.value.components();
+    for (int n = 0; n < directions; ++n) {
+      p.objective_tangent_ref()[static_cast<std::size_t>(n)] += w_ * sum_components(x.tangent, n * nc, (n + 1) * nc);
+    }
+  }
+  void reverse(Program& p) override {
+    // The adjoint of a global sum is a broadcast: every owned cell gets w * J_bar.
+    auto v = p.var(x_).adjoint.view();
+    const double add = w_ * p.objective_adjoint();
+    Kokkos::parallel_for(
+        "undertow::objective_sum_adjoint", owned_policy(p.var(x_).adjoint, 0, p.var(x_).adjoint.components()),
+        KOKKOS_LAMBDA(int c, int i, int j, int k) { v(c, i, j, k) += add; });
+  }
+
+ private:
+  int x_;
+  double w_;
+};
+
+class ObjectiveMisfitOperation : public Operation {
+ public:
+  ObjectiveMisfitOperation(int x, int obs, double w) : x_(x), obs_(obs), w_(w) {}
+  std::string describe(const Program& p) const override {
+    std::ostringstream os;
+    os << "J += " << w_ << "/2 * |" << p.name(Var{x_}) << " - " << p.name(Var{obs_}) << "|^2";
+    return os.str();
+  }
+  std::vector<int> writes() const override { return {}; }
+  std::vector<int> reverse_reads() const override { return {x_, obs_}; }
+  void forward(Program& p) override {
+    const auto& x = p.var(x_).value;
+    p.objective_ref() += 0.5 * w_ * misfit_dot_self(x, p.var(obs_).value);
+  }
+  void tangent(Program& p, int directions) override {
+    forward(p);
+    const auto& x = p.var(x_);
+    for (int n = 0; n < directions; ++n) {
+      p.objective_tangent_ref()[static_cast<std::size_t>(n)] +=
+          w_ * misfit_dot(x.value, p.var(obs_).value, x.tangent, n * x.value.components());
+    }
+  }
+  void reverse(Program& p) override {
+    const Field<double>& x = p.recorded(x_);
+    const Field<double>& obs = p.recorded(obs_);
+    auto xv = x.view(), ov = obs.view(), bar = p.var(x_).adjoint.view();
+    const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
+    const double scale_by = w_ * p.objective_adjoint();
+    Kokkos::parallel_for(
+        "undertow::objective_misfit_adjoint", owned_policy(x, 0, x.components()),
+        KOKKOS_LAMBDA(int c, int i, int j, int k) {
+          bar(c, i, j, k) += scale_by * (xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz));
+        });
+  }
+
+ private:
+  static double misfit_dot_self(const Field<double>& x, const Field<double>& obs) {
+    auto xv = x.view(), ov = obs.view();
+    const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
+    double local = 0;
+    Kokkos::parallel_reduce(
+        "undertow::misfit", owned_policy(x, 0, x.components()),
+        KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+          const double r = xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz);
+          acc += r * r;
+        },
+        local);
+    return detail::ordered_global_sum(x.decomposition().comm(), local);
+  }
+  int x_, obs_;
+  double w_;
+};
+
+}  // namespace
+
+Program::Program(std::shared_ptr<const Decomposition> decomposition, ProgramOptions options)
+    : decomp_(std::move(decomposition)), options_(options) {
+  if (!decomp_) throw Error("Program: null decomposition");
+}
+
+Var Program::add_variable(const std::string& name, VarRole role, int components, int ghost) {
+  collective_check(decomp_->comm(), [&] {
+    if (name.empty()) throw Error("Program: a variable needs a name");
+    for (const auto& v : vars_) {
+      if (v.name == name) throw Error("Program: variable '" + name + "' already exists");
+    }
+  });
+  Variable v;
+  v.name = name;
+  v.role = role;
+  v.value = Field<double>(decomp_, name, components, ghost);
+  v.adjoint = Field<double>(decomp_, name + "_adjoint", components, ghost);
+  vars_.push_back(std::move(v));
+  step_plan_.built = final_plan_.built = false;
+  if (directions_ > 0) {
+    vars_.back().tangent = Field<double>(decomp_, name + "_tangent", components * directions_, ghost);
+  }
+  return Var{static_cast<int>(vars_.size()) - 1};
+}
+
+Var Program::find(const std::string& name) const {
+  for (std::size_t i = 0; i < vars_.size(); ++i) {
+    if (vars_[i].name == name) return Var{static_cast<int>(i)};
+  }
+  throw Error("Program: no variable named '" + name + "'");
+}
+
+void Program::check_var(Var v, const char* what) const {
+  if (v.id < 0 || v.id >= static_cast<int>(vars_.size())) {
+    throw Error(std::string("Program: ") + what + " is not a variable of this program");
+  }
+}
+
+Program::Variable& Program::var(Var v) {
+  check_var(v, "variable");
+  return vars_[static_cast<std::size_t>(v.id)];
+}
+const Program::Variable& Program::var(Var v) const {
+  check_var(v, "variable");
+  return vars_[static_cast<std::size_t>(v.id)];
+}
+
+const Field<double>& Program::tangent(Var v) const {
+  if (directions_ == 0) throw Error("Program: call prepare_tangent(directions) before using tangents");
+  return var(v).tangent;
+}
+
+void Program::append(std::unique_ptr<Operation> op) {
+  ops(section_).push_back(std::move(op));
+  (section_ == Section::Step ? step_plan_ : final_plan_).built = false;
+}
+
+void Program::exchange(Var v, HaloPattern pattern) {
+  check_var(v, "exchanged variable");
+  if (var(v).value.ghost() == 0) throw Error("Program: cannot exchange '" + var(v).name + "': it has no ghost cells");
+  halo(pattern, var(v).value.ghost());  // validates the width now
+  append(std::make_unique<ExchangeOperation>(v.id, pattern));
+}
+
+void Program::boundary(Var v, const BoundaryConditions& bc) {
+  check_var(v, "boundary variable");
+  check_boundary(var(v).value, bc);
+  append(std::make_unique<BoundaryOperation>(v.id, bc));
+}
+
+void Program::copy(Var destination, Var source) {
+  check_var(destination, "copy destination");
+  check_var(source, "copy source");
+  detail::require_same_layout(var(destination).value, var(source).value, "Program::copy");
+  append(std::make_unique<CopyOperation>(destination.id, source.id));
+}
+
+void Program::axpy(Var y, double a, Var x) {
+  check_var(y, "axpy target");
+  check_var(x, "axpy source");
+  detail::require_same_layout(var(y).value, var(x).value, "Program::axpy");
+  append(std::make_unique<AxpyOperation>(y.id, a, x.id));
+}
+
+void Program::scale(Var x, double a) {
+  check_var(x, "scaled variable");
+  append(std::make_unique<ScaleOperation>(x.id, a));
+}
+
+void Program::objective_sum(Var x, double weight) {
+  check_var(x, "objective variable");
+  append(std::make_unique<ObjectiveSumOperation>(x.id, weight));
+}
+
+void Program::objective_misfit(Var x, Var observation, double weight) {
+  check_var(x, "objective variable");
+  check_var(observation, "observation");
+  if (var(x).value.components() != var(observation).value.components()) {
+    throw Error("Program: misfit of '" + var(x).name + "' against '" + var(observation).name +
+                "': component counts differ");
+  }
+  append(std::make_unique<ObjectiveMisfitOperation>(x.id, observation.id, weight));
+}
+
+Halo& Program::halo(HaloPattern pattern, int width) {
+  auto key = std::make_pair(static_cast<int>(pattern), width);
+  auto it = halos_.find(key);
+  if (it == halos_.end()) it = halos_.emplace(key, Halo::create(decomp_, pattern, width)).first;
+  return *it->second;
+}
+
+void Program::build_plan(Section s) {
+  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
+  auto& list = ops(s);
+  plan.snapshots.assign(list.size(), {});
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    for (int id : list[k]->reverse_reads()) {
+      bool overwritten_later = false;
+      for (std::size_t j = k + 1; j < list.size() && !overwritten_later; ++j) {
+        const auto w = list[j]->writes();
+        overwritten_later = std::find(w.begin(), w.end(), id) != w.end();
+      }
+      const auto w = list[k]->writes();
+      if (std::find(w.begin(), w.end(), id) != w.end()) overwritten_later = true;
+      if (overwritten_later) {
+        const auto& v = vars_[static_cast<std::size_t>(id)];
+        plan.snapshots[k].emplace_back(id, v.value.clone_layout(v.name + "_snapshot"));
+      }
+    }
+  }
+  plan.built = true;
+}
+
+const Field<double>& Program::recorded(int id) const {
+  if (current_plan_ != nullptr && current_op_ >= 0) {
+    for (const auto& snap : current_plan_->snapshots[static_cast<std::size_t>(current_op_)]) {
+      if (snap.first == id) return snap.second;
+    }
+  }
+  return vars_[static_cast<std::size_t>(id)].value;
+}
+
+void Program::run(Section s, bool record) {
+  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
+  if (record && !plan.built) build_plan(s);
+  auto& list = ops(s);
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    if (record) {
+      for (auto& snap : plan.snapshots[k]) Kokkos::deep_copy(snap.second.view(), vars_[static_cast<std::size_t>(snap.first)].value.view());
+    }
+    list[k]->forward(*this);
+  }
+  Kokkos::fence();
+}
+
+void Program::run_forward(Section s) { run(s, false); }
+void Program::run_forward_record(Section s) { run(s, true); }
+
+void Program::run_reverse(Section s) {
+  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
+  if (!plan.built) throw Error("Program: run_reverse without a preceding run_forward_record");
+  auto& list = ops(s);
+  current_plan_ = &plan;
+  for (int k = static_cast<int>(list.size()) - 1; k >= 0; --k) {
+    current_op_ = k;
+    list[static_cast<std::size_t>(k)]->reverse(*this);
+  }
+  current_op_ = -1;
+  current_plan_ = nullptr;
+  // Ghost contributions of variables exchanged outside the program (e.g. a
+  // coefficient filled once at set-up) go to their owners: the transpose of that
+  // exchange.
+  for (auto& v : vars_) {
+    if (v.ghost_adjoint_pending) {
+      halo(HaloPattern::Box, v.value.ghost()).exchange_adjoint(v.adjoint);
+      v.ghost_adjoint_pending = false;
+    }
+  }
+  Kokkos::fence();
+}
+
+void Program::prepare_tangent(int directions) {
+  collective_check(decomp_->comm(), [&] {
+    if (directions != 1 && directions != 2 && directions != 4 && directions != 8) {
+      throw Error("Program: tangent directions must be 1, 2, 4 or 8, got " + std::to_string(directions));
+    }
+  });
+  if (directions != directions_) {
+    for (auto& v : vars_) {
+      v.tangent = Field<double>(decomp_, v.name + "_tangent", v.value.components() * directions, v.value.ghost());
+    }
+    directions_ = directions;
+  }
+  zero_tangents();
+}
+
+void Program::run_tangent(Section s) {
+  if (directions_ == 0) throw Error("Program: call prepare_tangent(directions) before run_tangent");
+  for (auto& op : ops(s)) op->tangent(*this, directions_);
+  Kokkos::fence();
+}
+
+void Program::zero_adjoints() {
+  for (auto& v : vars_) {
+    fill_all(v.adjoint, 0.0);
+    v.ghost_adjoint_pending = false;
+  }
+}
+
+void Program::zero_tangents() {
+  for (auto& v : vars_) {
+    if (v.tangent.valid()) fill_all(v.tangent, 0.0);
+  }
+  objective_tangent_.assign(static_cast<std::size_t>(directions_), 0.0);
+}
+
+std::string Program::describe() const {
+  std::ostringstream os;
+  static const char* roles[] = {"state", "parameter", "temporary", "data"};
+  os << "program on " << decomp_->describe() << "\n  variables:";
+  for (const auto& v : vars_) {
+    os << " " << v.name << "(" << roles[static_cast<int>(v.role)] << ", " << v.value.components() << "c, g"
+       << v.value.ghost() << ")";
+  }
+  os << "\n  step:";
+  for (std::size_t k = 0; k < step_ops_.size(); ++k) os << "\n    " << k << ". " << step_ops_[k]->describe(*this);
+  if (!final_ops_.empty()) {
+    os << "\n  final:";
+    for (std::size_t k = 0; k < final_ops_.size(); ++k) os << "\n    " << k << ". " << final_ops_[k]->describe(*this);
+  }
+  return os.str();
+}
+
+}  // namespace undertow

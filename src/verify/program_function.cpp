@@ -1,0 +1,75 @@
+#include "undertow/verify/program_function.hpp"
+
+namespace undertow {
+
+ProgramFunction::ProgramFunction(Program& program, std::vector<Var> inputs, std::vector<Var> outputs, int steps,
+                                 bool objective)
+    : program_(program), inputs_(std::move(inputs)), outputs_(std::move(outputs)), steps_(steps), objective_(objective) {
+  if (steps_ < 1) throw Error("ProgramFunction: steps must be >= 1, got " + std::to_string(steps_));
+  for (int id = 0; id < program_.variable_count(); ++id) {
+    if (program_.role(Var{id}) == VarRole::State) states_.push_back(Var{id});
+  }
+}
+
+std::vector<Field<double>> ProgramFunction::inputs() {
+  std::vector<Field<double>> f;
+  for (Var v : inputs_) f.push_back(program_.value(v));
+  return f;
+}
+
+std::vector<Field<double>> ProgramFunction::outputs() {
+  std::vector<Field<double>> f;
+  for (Var v : outputs_) f.push_back(program_.value(v));
+  return f;
+}
+
+double ProgramFunction::evaluate() {
+  program_.set_objective(0.0);
+  for (int n = 0; n < steps_; ++n) program_.run_forward(Section::Step);
+  program_.run_forward(Section::Final);
+  return program_.objective();
+}
+
+double ProgramFunction::tangent(const std::vector<Field<double>>& directions,
+                                const std::vector<Field<double>>& output_tangents) {
+  program_.set_objective(0.0);
+  program_.prepare_tangent(1);  // zeroes every tangent
+  for (std::size_t i = 0; i < inputs_.size(); ++i) copy(program_.tangent(inputs_[i]), directions[i]);
+  for (int n = 0; n < steps_; ++n) program_.run_tangent(Section::Step);
+  program_.run_tangent(Section::Final);
+  for (std::size_t i = 0; i < outputs_.size(); ++i) copy(output_tangents[i], program_.tangent(outputs_[i]));
+  return program_.objective_tangent()[0];
+}
+
+void ProgramFunction::adjoint(const std::vector<Field<double>>& weights, double objective_weight,
+                              const std::vector<Field<double>>& input_adjoints) {
+  program_.set_objective(0.0);
+  program_.zero_adjoints();
+  // Store-all: the state before every step, ghosts included.
+  if (stored_states_.size() != static_cast<std::size_t>(steps_)) {
+    stored_states_.assign(static_cast<std::size_t>(steps_), {});
+    for (auto& slot : stored_states_) {
+      for (Var v : states_) slot.push_back(program_.value(v).clone_layout(program_.name(v) + "_stored"));
+    }
+  }
+  for (int n = 0; n < steps_; ++n) {
+    for (std::size_t s = 0; s < states_.size(); ++s) {
+      Kokkos::deep_copy(stored_states_[static_cast<std::size_t>(n)][s].view(), program_.value(states_[s]).view());
+    }
+    program_.run_forward(Section::Step);
+  }
+  program_.run_forward_record(Section::Final);
+  for (std::size_t i = 0; i < outputs_.size(); ++i) axpy(program_.adjoint(outputs_[i]), 1.0, weights[i]);
+  program_.set_objective_adjoint(objective_weight);
+  program_.run_reverse(Section::Final);
+  for (int n = steps_ - 1; n >= 0; --n) {
+    for (std::size_t s = 0; s < states_.size(); ++s) {
+      Kokkos::deep_copy(program_.value(states_[s]).view(), stored_states_[static_cast<std::size_t>(n)][s].view());
+    }
+    program_.run_forward_record(Section::Step);
+    program_.run_reverse(Section::Step);
+  }
+  for (std::size_t i = 0; i < inputs_.size(); ++i) copy(input_adjoints[i], program_.adjoint(inputs_[i]));
+}
+
+}  // namespace undertow

@@ -1,0 +1,223 @@
+// Derivatives of kernels inside step programs, checked with the public
+// verification harness: 1D/2D/3D, periodic / walled / mixed, star and box,
+// radius 1 and 2, linear and nonlinear (branches), every adjoint assembly form,
+// gradients with respect to a state and to a coefficient field.
+#include <cstring>
+#include <fstream>
+
+#include "program/test_kernels.hpp"
+#include "test_util.hpp"
+
+using namespace undertow;
+using namespace undertow_test;
+
+namespace {
+
+enum class Walls { None, All, MixedXPeriodic };
+
+struct Built {
+  std::unique_ptr<Program> program;
+  Var u, kappa, obs;
+};
+
+template <class K>
+Built build(std::shared_ptr<const Decomposition> dec, const K& kernel, AdjointForm form, Walls walls) {
+  const int ghost = std::max(1, 2 * K::stencil.radius);
+  Built b;
+  b.program = std::make_unique<Program>(dec, ProgramOptions{form});
+  Program& p = *b.program;
+  b.u = p.add_state("u", 1, ghost);
+  b.kappa = p.add_parameter("kappa", 1, ghost);
+  const Var next = p.add_temporary("u_next", 1, ghost);
+  b.obs = p.add_data("observation");
+  p.exchange(b.u);
+  p.exchange(b.kappa);
+  if (walls != Walls::None) {
+    BoundaryConditions bc_u, bc_k;
+    for (int d = 0; d < dec->dim(); ++d) {
+      if (dec->grid().periodic[d]) continue;
+      bc_u.set(d, 0, FaceCondition::dirichlet(0.3)).set(d, 1, FaceCondition::neumann());
+      bc_k.set(d, 0, FaceCondition::neumann()).set(d, 1, FaceCondition::neumann());
+    }
+    p.boundary(b.u, bc_u);
+    p.boundary(b.kappa, bc_k);
+  }
+  p.apply(kernel, {b.u, b.kappa}, {next});
+  p.copy(b.u, next);
+  p.objective_misfit(b.u, b.obs, 0.5);
+  p.set_section(Section::Final);
+  p.objective_sum(b.u, 0.25);
+  // Base point: a smooth profile plus noise; a positive coefficient.
+  set_by_global_index<double>(p.value(b.u), [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {
+    return 0.6 + 0.5 * std::sin(0.7 * double(i) + 0.3 * double(j) - 0.2 * double(k)) +
+           0.05 * std::cos(3.1 * double(i * 7 + j * 3 + k));
+  });
+  set_by_global_index<double>(p.value(b.kappa), [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {
+    return 1.0 + 0.3 * std::cos(0.5 * double(i) - 0.4 * double(j) + 0.9 * double(k));
+  });
+  fill_random(p.value(b.obs), 77);
+  return b;
+}
+
+GridSpec grid_for(int dim, Walls walls) {
+  const bool per = walls == Walls::None;
+  std::array<bool, 3> periodic{per || walls == Walls::MixedXPeriodic, per, per};
+  if (dim == 1) return GridSpec::line(24, periodic[0]);
+  if (dim == 2) return GridSpec::rect(16, 13, {periodic[0], periodic[1]});
+  return GridSpec::box(10, 9, 8, {periodic[0], periodic[1], periodic[2]});
+}
+
+std::string walls_name(Walls w) {
+  return w == Walls::None ? "periodic" : w == Walls::All ? "walls" : "periodic-x";
+}
+
+/// The gradient (u_bar, kappa_bar) for fixed weights, gathered on every rank.
+std::vector<double> gradient(Built& b) {
+  ProgramFunction f(*b.program, {b.u, b.kappa}, {b.u}, 2);
+  Field<double> w = b.program->value(b.u).clone_layout("w");
+  fill_random(w, 5);
+  std::vector<Field<double>> grads = {b.program->value(b.u).clone_layout("gu"),
+                                      b.program->value(b.kappa).clone_layout("gk")};
+  const auto base_u = b.program->value(b.u).clone("base_u");
+  f.adjoint({w}, 0.9, grads);
+  Kokkos::deep_copy(b.program->value(b.u).view(), base_u.view());
+  std::vector<double> all = gather_global(grads[0]);
+  const std::vector<double> gk = gather_global(grads[1]);
+  all.insert(all.end(), gk.begin(), gk.end());
+  return all;
+}
+
+double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff += (a[i] - b[i]) * (a[i] - b[i]);
+    norm += a[i] * a[i];
+  }
+  return std::sqrt(diff / std::max(norm, 1e-300));
+}
+
+std::uint64_t fnv1a(const std::vector<double>& v) {
+  std::uint64_t h = 1469598103934665603ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
+  for (std::size_t i = 0; i < v.size() * sizeof(double); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  return h;
+}
+
+void record_hash(const std::string& tag, const std::vector<double>& g) {
+  const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
+  const char* threads = std::getenv("OMP_NUM_THREADS");
+  if (dir == nullptr || world_rank() != 0) return;
+  std::ofstream out(std::string(dir) + "/gather_hash_" + tag + "_np" + std::to_string(world_size()) + "_t" +
+                    (threads ? threads : "0") + ".txt");
+  out << std::hex << fnv1a(g) << "\n";
+}
+
+template <class K>
+void check_kernel(const std::string& name, int dim, const K& kernel, Walls walls) {
+  const std::string tag = name + "_" + std::to_string(dim) + "d_" + walls_name(walls);
+  INFO(tag);
+  auto dec = Decomposition::create(grid_for(dim, walls), MPI_COMM_WORLD);
+  std::vector<std::vector<double>> per_form;
+  for (AdjointForm form : {AdjointForm::Gather, AdjointForm::ScatterAtomic, AdjointForm::ScatterColoured}) {
+    INFO("adjoint form " << to_string(form));
+    Built b = build(dec, kernel, form, walls);
+    ProgramFunction f(*b.program, {b.u, b.kappa}, {b.u}, 2);
+    VerifyOptions opt;
+    opt.name = tag + " (" + to_string(form) + ")";
+    const VerificationReport report = verify(f, opt);
+    INFO(report.str());
+    CHECK(report.dot_passed);
+    CHECK(report.taylor_passed);
+    per_form.push_back(gradient(b));
+  }
+  CHECK(relative_difference(per_form[0], per_form[1]) <= 1e-13);
+  CHECK(relative_difference(per_form[0], per_form[2]) <= 1e-13);
+  // Gather gradients are bitwise identical on one rank and on all of them.
+  auto self = Decomposition::create(grid_for(dim, walls), MPI_COMM_SELF);
+  Built one = build(self, kernel, AdjointForm::Gather, walls);
+  const std::vector<double> serial = gradient(one);
+  CHECK(std::memcmp(serial.data(), per_form[0].data(), serial.size() * sizeof(double)) == 0);
+  record_hash(tag, per_form[0]);
+}
+
+}  // namespace
+
+TEST_CASE("diffusion with a conductivity field, radius 1, 1D/2D/3D", "[derivatives]") {
+  for (Walls w : {Walls::None, Walls::All, Walls::MixedXPeriodic}) {
+    check_kernel("diffusion", 1, Diffusion<1>{}, w == Walls::MixedXPeriodic ? Walls::None : w);
+    check_kernel("diffusion", 2, Diffusion<2>{}, w);
+    check_kernel("diffusion", 3, Diffusion<3>{}, w);
+  }
+}
+
+TEST_CASE("fourth-order Laplacian with reaction, radius-2 star", "[derivatives]") {
+  check_kernel("fourth_order", 1, FourthOrderReaction<1>{}, Walls::None);
+  check_kernel("fourth_order", 2, FourthOrderReaction<2>{}, Walls::All);
+  check_kernel("fourth_order", 2, FourthOrderReaction<2>{}, Walls::MixedXPeriodic);
+}
+
+TEST_CASE("box stencils with corners", "[derivatives]") {
+  check_kernel("box", 2, BoxSmoother<2>{}, Walls::None);
+  check_kernel("box", 2, BoxSmoother<2>{}, Walls::All);
+  check_kernel("box", 3, BoxSmoother<3>{}, Walls::MixedXPeriodic);
+}
+
+TEST_CASE("upwind Burgers with branches", "[derivatives]") {
+  check_kernel("burgers", 1, UpwindBurgers<1>{}, Walls::All);
+  check_kernel("burgers", 2, UpwindBurgers<2>{}, Walls::None);
+  check_kernel("burgers", 2, UpwindBurgers<2>{}, Walls::MixedXPeriodic);
+}
+
+TEST_CASE("vector-mode tangents equal separate tangent runs", "[derivatives][tangent]") {
+  auto dec = Decomposition::create(grid_for(2, Walls::All), MPI_COMM_WORLD);
+  Built b = build(dec, UpwindBurgers<2>{}, AdjointForm::Gather, Walls::All);
+  Program& p = *b.program;
+  const auto base = p.value(b.u).clone("base");
+  // Four directions at once.
+  p.prepare_tangent(4);
+  std::vector<Field<double>> dirs;
+  auto seed = p.tangent(b.u).view();
+  for (int n = 0; n < 4; ++n) {
+    dirs.push_back(p.value(b.u).clone_layout("dir"));
+    fill_random(dirs.back(), 300 + n);
+  }
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), seed);
+  for (int n = 0; n < 4; ++n) {
+    auto d = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), dirs[n].view());
+    for (int i = 0; i < d.extent_int(1); ++i)
+      for (int j = 0; j < d.extent_int(2); ++j) host(n, i, j, 0) = d(0, i, j, 0);
+  }
+  Kokkos::deep_copy(seed, host);
+  p.set_objective(0);
+  p.run_tangent();
+  auto vector_mode = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.tangent(b.u).view());
+  const auto objective_tangents = p.objective_tangent();
+  bool same = true;
+  for (int n = 0; n < 4; ++n) {
+    Kokkos::deep_copy(p.value(b.u).view(), base.view());
+    p.prepare_tangent(1);
+    copy(p.tangent(b.u), dirs[n]);
+    p.set_objective(0);
+    p.run_tangent();
+    auto single = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.tangent(b.u).view());
+    const Box o = p.value(b.u).owned_box();
+    for (int i = o.lo[0]; i < o.hi[0]; ++i)
+      for (int j = o.lo[1]; j < o.hi[1]; ++j) same = same && single(0, i, j, 0) == vector_mode(n, i, j, 0);
+    same = same && p.objective_tangent()[0] == objective_tangents[static_cast<std::size_t>(n)];
+    p.prepare_tangent(4);
+  }
+  CHECK(all_ranks(same));
+}
+
+TEST_CASE("gather adjoints need wide enough ghosts, with a clear error", "[derivatives][errors]") {
+  auto dec = Decomposition::create(grid_for(2, Walls::None), MPI_COMM_WORLD);
+  Program p(dec);
+  const Var u = p.add_state("u", 1, 1), k = p.add_parameter("k", 1, 1), out = p.add_temporary("out", 1, 1);
+  CHECK_THROWS_WITH(p.apply(Diffusion<2>{}, {u, k}, {out}), Catch::Matchers::Contains("needs 2"));
+  CHECK_NOTHROW(p.apply(Diffusion<2>{}, {u, k}, {out}, AdjointForm::ScatterAtomic));
+  CHECK_THROWS_WITH(p.apply(Diffusion<2>{}, {u, k}, {u}, AdjointForm::ScatterAtomic),
+                    Catch::Matchers::Contains("is also an input"));
+  CHECK_THROWS_WITH(p.apply(Diffusion<3>{}, {u, k}, {out}, AdjointForm::ScatterAtomic),
+                    Catch::Matchers::Contains("stencil is 3D but the grid is 2D"));
+  CHECK_THROWS_WITH(p.prepare_tangent(3), Catch::Matchers::Contains("1, 2, 4 or 8"));
+}
