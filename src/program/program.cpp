@@ -244,6 +244,32 @@ class ObjectiveMisfitOperation : public Operation {
   double w_;
 };
 
+class CheckFiniteOperation : public Operation {
+ public:
+  explicit CheckFiniteOperation(int v) : v_(v) {}
+  std::string describe(const Program& p) const override { return "check finite " + p.name(Var{v_}); }
+  std::vector<int> writes() const override { return {}; }
+  void forward(Program& p) override { check(p, p.var(v_).value, ""); }
+  void tangent(Program& p, int) override {
+    check(p, p.var(v_).value, "");
+    check(p, p.var(v_).tangent, " (tangent)");
+  }
+  void reverse(Program& p) override { check(p, p.var(v_).adjoint, " (adjoint)"); }
+
+ private:
+  static void check(const Program& p, const Field<double>& f, const char* what) {
+    // count_nonfinite is a global reduction: every rank sees the same count.
+    const std::int64_t bad = count_nonfinite(f);
+    if (bad > 0) {
+      throw Error("non-finite values in '" + f.name() + "'" + what + " at step " + std::to_string(p.step_index()) +
+                  ": " + std::to_string(bad) + " of " + std::to_string(p.decomposition().grid().total_cells() *
+                                                                       f.components()) +
+                  " values are NaN or infinite (time step too large? unstable parameters?)");
+    }
+  }
+  int v_;
+};
+
 }  // namespace
 
 Program::Program(std::shared_ptr<const Decomposition> decomposition, ProgramOptions options)
@@ -335,6 +361,11 @@ void Program::scale(Var x, double a) {
   append(std::make_unique<ScaleOperation>(x.id, a));
 }
 
+void Program::check_finite(Var v) {
+  check_var(v, "checked variable");
+  append(std::make_unique<CheckFiniteOperation>(v.id));
+}
+
 void Program::objective_sum(Var x, double weight) {
   check_var(x, "objective variable");
   append(std::make_unique<ObjectiveSumOperation>(x.id, weight));
@@ -399,6 +430,7 @@ void Program::run(Section s, bool record) {
     list[k]->forward(*this);
   }
   Kokkos::fence();
+  if (s == Section::Step) ++step_index_;
 }
 
 void Program::run_forward(Section s) { run(s, false); }
@@ -408,6 +440,7 @@ void Program::run_reverse(Section s) {
   Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
   if (!plan.built) throw Error("Program: run_reverse without a preceding run_forward_record");
   auto& list = ops(s);
+  if (s == Section::Step && step_index_ > 0) --step_index_;  // the step being reversed
   current_plan_ = &plan;
   for (int k = static_cast<int>(list.size()) - 1; k >= 0; --k) {
     current_op_ = k;
@@ -446,6 +479,7 @@ void Program::run_tangent(Section s) {
   if (directions_ == 0) throw Error("Program: call prepare_tangent(directions) before run_tangent");
   for (auto& op : ops(s)) op->tangent(*this, directions_);
   Kokkos::fence();
+  if (s == Section::Step) ++step_index_;
 }
 
 void Program::zero_adjoints() {

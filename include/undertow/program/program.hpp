@@ -111,6 +111,9 @@ class Program {
   void objective_sum(Var x, double weight = 1.0);
   /// Objective term J += weight / 2 * sum over owned cells of (x - observation)^2.
   void objective_misfit(Var x, Var observation, double weight = 1.0);
+  /// Checks that v holds only finite values; otherwise every rank throws an Error
+  /// naming the variable, the step (see step_index) and how many values are bad.
+  void check_finite(Var v);
   /// Appends any operation (for library extensions).
   void append(std::unique_ptr<Operation> op);
 
@@ -130,6 +133,11 @@ class Program {
   int tangent_directions() const { return directions_; }
   void zero_adjoints();
   void zero_tangents();
+
+  /// Steps run so far in the Step section (forward, record or tangent); used in
+  /// error messages. Drivers may set it (e.g. when replaying a checkpoint).
+  std::int64_t step_index() const { return step_index_; }
+  void set_step_index(std::int64_t n) { step_index_ = n; }
 
   double objective() const { return objective_; }
   void set_objective(double j) { objective_ = j; }
@@ -191,6 +199,7 @@ class Program {
   std::vector<double> objective_tangent_;
   double objective_adjoint_ = 1.0;
   std::int64_t elided_ = 0;
+  std::int64_t step_index_ = 0;
   // set while an operation runs, for recorded()
   const Plan* current_plan_ = nullptr;
   int current_op_ = -1;

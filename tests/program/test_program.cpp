@@ -1,0 +1,122 @@
+// Program-level behaviour: boundary fills are exactly transposed, NaNs are
+// reported on every rank with step and field, gather adjoints let the reverse
+// skip transposed exchanges, and bad programs are refused clearly.
+#include <cmath>
+
+#include "program/test_kernels.hpp"
+#include "test_util.hpp"
+
+using namespace undertow;
+using namespace undertow_test;
+
+namespace {
+
+void randomize_all(const Field<double>& f, std::uint64_t seed) {
+  fill_random(f, seed);
+  // fill_random leaves ghosts at zero; give them values too (they matter here).
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.view());
+  for (std::size_t n = 0; n < host.span(); ++n) {
+    if (host.data()[n] == 0.0) host.data()[n] = std::sin(0.37 * double(n) + double(seed));
+  }
+  Kokkos::deep_copy(f.view(), host);
+}
+
+}  // namespace
+
+TEST_CASE("boundary fills and their transposes pass the dot-product test", "[program][boundary]") {
+  for (int dim = 1; dim <= 3; ++dim) {
+    for (int ghost : {1, 2}) {
+      INFO(dim << "D ghost " << ghost);
+      auto dec = Decomposition::create(small_grid(dim, {false, dim == 3, false}), MPI_COMM_WORLD);
+      BoundaryConditions bc;
+      for (int d = 0; d < dim; ++d) {
+        if (dec->grid().periodic[d]) continue;
+        bc.set(d, 0, FaceCondition::dirichlet(0.0)).set(d, 1, FaceCondition::reflect(1));
+      }
+      Field<double> x(dec, "x", 3, ghost), y(dec, "y", 3, ghost);
+      randomize_all(x, 11 + dec->rank());
+      randomize_all(y, 23 + dec->rank());
+      Field<double> bx = x.clone("Bx"), bty = y.clone("BTy");
+      apply_boundary(bx, bc, 3, 1, /*linear_only=*/true);
+      apply_boundary_transpose(bty, bc, 3);
+      const double lhs = dot_all(bx, y), rhs = dot_all(x, bty);
+      CHECK(std::abs(lhs - rhs) <= 1e-14 * std::sqrt(dot_all(bx, bx) * dot_all(y, y)));
+    }
+  }
+}
+
+TEST_CASE("Dirichlet ghosts make the face value exact, reflect flips the normal component", "[program][boundary]") {
+  auto dec = Decomposition::create(GridSpec::line(12), MPI_COMM_WORLD);
+  Field<double> f(dec, "f", 2, 1);
+  fill(f, 1.0);
+  BoundaryConditions bc;
+  bc.set(0, 0, FaceCondition::dirichlet(3.0)).set(0, 1, FaceCondition::reflect(1));
+  apply_boundary(f, bc, 2, 1, false);
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.view());
+  bool ok = true;
+  if (dec->at_boundary(0, 0)) ok = ok && 0.5 * (h(0, 0, 0, 0) + h(0, 1, 0, 0)) == 3.0;
+  const int last = f.extent(0) - 1;
+  if (dec->at_boundary(0, 1)) ok = ok && h(0, last, 0, 0) == 1.0 && h(1, last, 0, 0) == -1.0;
+  CHECK(all_ranks(ok));
+}
+
+TEST_CASE("a NaN on one rank stops every rank with the step and the field", "[program][errors]") {
+  auto dec = Decomposition::create(GridSpec::rect(16, 12, {true, true}), MPI_COMM_WORLD);
+  Program p(dec);
+  const Var u = p.add_state("u", 1, 2), k = p.add_parameter("kappa", 1, 2), next = p.add_temporary("next", 1, 2);
+  p.exchange(u);
+  p.exchange(k);
+  p.apply(Diffusion<2>{}, {u, k}, {next});
+  p.copy(u, next);
+  p.check_finite(u);
+  fill(p.value(u), 1.0);
+  fill(p.value(k), 1.0);
+  p.run_forward();
+  p.run_forward();
+  // Poison one cell owned by the last rank only.
+  set_by_global_index<double>(p.value(u), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return (i == 15 && j == 11) ? std::nan("") : 1.0;
+  });
+  CHECK_THROWS_WITH(p.run_forward(), Catch::Matchers::Contains("non-finite values in 'u' at step 2") &&
+                                         Catch::Matchers::Contains("5 of 192"));
+}
+
+TEST_CASE("gather adjoints make transposed exchanges unnecessary; scatter ones do not", "[program]") {
+  auto dec = Decomposition::create(GridSpec::rect(16, 12, {true, false}), MPI_COMM_WORLD);
+  for (AdjointForm form : {AdjointForm::Gather, AdjointForm::ScatterAtomic}) {
+    Program p(dec, ProgramOptions{form});
+    const Var u = p.add_state("u", 1, 2), k = p.add_parameter("kappa", 1, 2), next = p.add_temporary("next", 1, 2);
+    p.exchange(u);
+    p.exchange(k);
+    p.apply(UpwindBurgers<2>{}, {u, k}, {next});
+    p.copy(u, next);
+    p.objective_sum(u);
+    fill(p.value(u), 0.5);
+    fill(p.value(k), 1.0);
+    p.run_forward_record();
+    p.run_reverse();
+    if (form == AdjointForm::Gather) {
+      CHECK(p.elided_transposed_exchanges() == 2);
+    } else {
+      CHECK(p.elided_transposed_exchanges() == 0);
+    }
+    // d J / d u for J = sum(u_next) with upwind Burgers at constant state: every
+    // cell's total sensitivity equals the column sum of the Jacobian.
+    CHECK(std::isfinite(sum(p.adjoint(u))));
+  }
+}
+
+TEST_CASE("program construction errors are clear", "[program][errors]") {
+  auto dec = Decomposition::create(GridSpec::rect(16, 12, {true, false}), MPI_COMM_WORLD);
+  Program p(dec);
+  const Var u = p.add_state("u", 1, 2);
+  CHECK_THROWS_WITH(p.add_state("u"), Catch::Matchers::Contains("'u' already exists"));
+  CHECK_THROWS_WITH(p.find("v"), Catch::Matchers::Contains("no variable named 'v'"));
+  CHECK_THROWS_WITH(p.boundary(u, BoundaryConditions::all(FaceCondition::neumann())),
+                    Catch::Matchers::Contains("periodic"));
+  CHECK_THROWS_WITH(p.run_reverse(), Catch::Matchers::Contains("without a preceding run_forward_record"));
+  CHECK_THROWS_WITH(p.run_tangent(), Catch::Matchers::Contains("prepare_tangent"));
+  const Var obs = p.add_data("obs", 3);
+  CHECK_THROWS_WITH(p.objective_misfit(u, obs), Catch::Matchers::Contains("component counts differ"));
+  CHECK(p.describe().find("u(state") != std::string::npos);
+}
