@@ -1,6 +1,7 @@
 // Umbrella header: everything in Undertow's public API.
 //
 // Include this in applications. Each layer (core, grid, field, halo, ad, kernel,
+// program, verify, io, time, multipoint) also has its own headers, one concept
 // each, for code that wants less.
 #pragma once
 
@@ -14,6 +15,21 @@
 #include "undertow/grid/decomposition.hpp"
 #include "undertow/grid/grid_spec.hpp"
 #include "undertow/halo/halo.hpp"
+#include "undertow/core/version.hpp"
+#include "undertow/io/checksum.hpp"
+#include "undertow/io/field_io.hpp"
+#include "undertow/io/time_series.hpp"
+#include "undertow/mesh/boundary.hpp"
+#include "undertow/mesh/cell_field.hpp"
+#include "undertow/mesh/mesh.hpp"
+#include "undertow/multipoint/multipoint.hpp"
+#include "undertow/multipoint/multipoint_jacobian.hpp"
+#include "undertow/multipoint/point_groups.hpp"
+#include "undertow/multipoint/point_model.hpp"
+#include "undertow/multipoint/point_spec.hpp"
+#include "undertow/multipoint/rank_allocation.hpp"
+#include "undertow/multipoint/seed_colouring.hpp"
+#include "undertow/multipoint/upstream.hpp"
 #include "undertow/ad/dual.hpp"
 #include "undertow/ad/math.hpp"
 #include "undertow/kernel/cell_access.hpp"
@@ -26,3 +42,5 @@
 #include "undertow/verify/program_function.hpp"
 #include "undertow/verify/random.hpp"
 #include "undertow/verify/verification.hpp"
+#include "undertow/time/step_program.hpp"
+#include "undertow/time/stepper.hpp"
