@@ -43,4 +43,8 @@
 #include "undertow/verify/random.hpp"
 #include "undertow/verify/verification.hpp"
 #include "undertow/time/step_program.hpp"
+#include "undertow/time/schedule.hpp"
+#include "undertow/time/snapshot_placement.hpp"
+#include "undertow/time/progress.hpp"
+#include "undertow/time/adjoint_loop.hpp"
 #include "undertow/time/stepper.hpp"

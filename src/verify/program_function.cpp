@@ -59,6 +59,8 @@ void ProgramFunction::adjoint(const std::vector<Field<double>>& weights, double 
     program_.run_forward(Section::Step);
   }
   program_.run_forward_record(Section::Final);
+  // Replaying steps below re-adds their objective terms: keep the true value.
+  const double objective = program_.objective();
   for (std::size_t i = 0; i < outputs_.size(); ++i) axpy(program_.adjoint(outputs_[i]), 1.0, weights[i]);
   program_.set_objective_adjoint(objective_weight);
   program_.run_reverse(Section::Final);
@@ -70,6 +72,7 @@ void ProgramFunction::adjoint(const std::vector<Field<double>>& weights, double 
     program_.run_reverse(Section::Step);
   }
   for (std::size_t i = 0; i < inputs_.size(); ++i) copy(input_adjoints[i], program_.adjoint(inputs_[i]));
+  program_.set_objective(objective);
 }
 
 }  // namespace undertow
