@@ -133,7 +133,8 @@ ProgramPoint::ProgramPoint(ProgramPointSetup setup) : setup_(std::move(setup)) {
                     "', which is neither a Parameter nor a State (the program would not carry it)");
       }
       for (std::size_t j = 0; j < i; ++j) {
-        if (targets_[j].id == targets_[i].id) throw Error("ProgramPoint: the input map lists '" + p.name(targets_[i]) + "' twice");
+        if (targets_[j].id == targets_[i].id)
+          throw Error("ProgramPoint: the input map lists '" + p.name(targets_[i]) + "' twice");
       }
     }
     for (std::size_t r = 0; r < setup_.responses.size(); ++r) {
@@ -175,9 +176,9 @@ ProgramPoint::ProgramPoint(ProgramPointSetup setup) : setup_(std::move(setup)) {
 void ProgramPoint::check_comm(MPI_Comm comm, const char* what) const {
   int result = MPI_UNEQUAL;
   check_mpi(MPI_Comm_compare(comm, setup_.program->decomposition().comm(), &result), "MPI_Comm_compare");
-  agree_or_throw(comm, result == MPI_IDENT || result == MPI_CONGRUENT,
-                 std::string("ProgramPoint::") + what +
-                     ": called on a communicator other than the one the program was built on");
+  agree_or_throw(
+      comm, result == MPI_IDENT || result == MPI_CONGRUENT,
+      std::string("ProgramPoint::") + what + ": called on a communicator other than the one the program was built on");
 }
 
 void ProgramPoint::reset() {

@@ -140,7 +140,7 @@ class ProgramPoint : public PointModel {
   void reset();
 
   ProgramPointSetup setup_;
-  std::vector<Var> targets_, outputs_;  // outputs_: distinct weighted-sum variables
+  std::vector<Var> targets_, outputs_;   // outputs_: distinct weighted-sum variables
   std::vector<int> output_of_response_;  // index into outputs_ (-1: objective)
   bool has_objective_ = false;
   std::vector<Var> states_;
