@@ -32,7 +32,7 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 demo: build
-	$(MPIRUN) $(BUILD_DIR)/examples/quickstart/undertow_quickstart
+	$(MPIRUN) $(BUILD_DIR)/examples/shallow_water_demo
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600

@@ -1,0 +1,239 @@
+// ShallowWaterSolver: 2D shallow water (tsunamis, storm surges, lakes) over a
+// bathymetry, with a wave-gauge objective and its gradient with respect to the
+// initial surface elevation and the sea floor. Public API only.
+//
+//   dh/dt  + div(h u)                   = 0
+//   dhu/dt + div(hu u) + g h d(eta)/dx  = 0,     eta = h + b
+//   dhv/dt + div(hv u) + g h d(eta)/dy  = 0
+//
+// h is the water depth, (hu, hv) the momentum, b the bed elevation (metres,
+// negative below the rest level; depth of the lake at rest = eta_rest - b).
+// First-order finite volumes with a well-balanced local Lax-Friedrichs (Rusanov)
+// flux (kernels in shallow_water_kernels.hpp: the lake at rest is preserved
+// exactly), forward Euler or SSP-RK2, each stage a kernel of the step Program.
+// The state (h, hu, hv) is one 3-component State variable "h_hu_hv", b a
+// Parameter, the water mask and the gauge weights Data.
+//
+// Objective: J = sum_{n=1..N} dt sum_cells G (eta^n - eta_rest)^2 (m^2 s), the
+// time integral of the squared surface elevation seen by a gauge with a Gaussian
+// footprint G. `gradient(n)` returns dJ/d(eta0) (initial surface elevation, bed
+// fixed) and dJ/db (bed, initial surface elevation fixed), reversed by the time
+// layer's AdjointLoop (store-all or revolve).
+//
+// Land: cells whose mesh mask is 0 or whose still-water depth is below
+// `min_depth` are inactive, and the coastline is a reflective wall (no wetting and
+// drying: h > 0 in every water cell). Grid faces follow the mesh: wall ->
+// reflective, neumann/outflow -> zero gradient (waves leave), periodic -> halo
+// exchange; dirichlet is refused. The time step is checked at construction against
+// the CFL condition of the initial state (global reductions: every rank agrees);
+// a larger one is refused with the largest stable step in the message. A NaN/Inf
+// state stops every rank with the step, the time and dt. See docs/solvers.md.
+#pragma once
+
+#include <mpi.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "undertow/solvers/shallow_water_function.hpp"
+#include "undertow/time/adjoint_loop.hpp"
+#include "undertow/undertow.hpp"
+
+namespace undertow {
+namespace solvers {
+
+/// A function of the cell centre (x, y, z); z is the centre of the trivial dimension.
+using CellFunction = std::function<double(double x, double y, double z)>;
+
+enum class TimeScheme { ForwardEuler, SspRk2 };
+const char* to_string(TimeScheme scheme);
+
+/// The gauge of the objective: weights G ~ exp(-r^2 / (2 radius^2)) around (x, y)
+/// on water cells, scaled to sum 1 over the whole grid (so they sum to the water
+/// fraction of the footprint). radius <= 0: the grid's centre, radius two cells.
+struct Gauge {
+  double x = 0.0;
+  double y = 0.0;
+  double radius = 0.0;
+};
+
+struct ShallowWaterParameters {
+  /// Time step (s). 0 (default): `safety` times the largest stable step.
+  double dt = 0.0;
+  /// Fraction of the largest stable time step used when dt is 0; in (0, 1].
+  double safety = 0.8;
+  double gravity = 9.81;
+  TimeScheme scheme = TimeScheme::ForwardEuler;
+  /// Surface elevation of the lake at rest (m).
+  double eta_rest = 0.0;
+  /// Still-water depth (m, positive below eta_rest): the constant `depth`, unless
+  /// `depth_function` or (mesh constructors) the cell field `depth_field` is given.
+  double depth = 10.0;
+  CellFunction depth_function;
+  std::string depth_field;
+  /// Mesh constructors: a mask cell field (1 water, 0 land); "" for none.
+  std::string mask_field;
+  /// Cells shallower than this (m) are land.
+  double min_depth = 0.0;
+  /// Initial surface elevation eta0(x, y, z); eta_rest if empty. The initial
+  /// velocity is zero.
+  CellFunction initial_elevation;
+  Gauge gauge;
+  /// Smoothing of |u| and max in the flux, relative to sqrt(g * max depth); > 0
+  /// keeps the discrete map differentiable at rest and at ties.
+  double speed_smoothing = 1e-3;
+  /// Refuse dt above the CFL limit of the initial state (off only to study
+  /// instabilities: the run then stops with a non-finite-state error).
+  bool enforce_cfl = true;
+  /// Check the state for NaN/Inf after every step (one global reduction per step).
+  bool check_finite = true;
+  /// How kernel adjoints are assembled (Gather: bitwise reproducible for any rank/thread count).
+  AdjointForm adjoint_form = AdjointForm::Gather;
+  /// Process grid (zeros: chosen automatically). Ignored by the Decomposition constructors.
+  std::array<int, 3> ranks_per_dim{0, 0, 0};
+};
+
+/// How `gradient()` runs the reverse sweep.
+struct ShallowWaterGradientOptions {
+  /// -1: keep every state in memory (store-all); c >= 1: binomial checkpointing
+  /// (revolve) with at most c snapshots.
+  int snapshots = -1;
+  /// Storage, directory, restart and progress options of the adjoint loop.
+  AdjointLoopOptions loop;
+};
+
+struct ShallowWaterGradientResult {
+  double objective = 0.0;
+  int steps = 0;
+  AdjointLoopStats stats;
+};
+
+class ShallowWaterSolver {
+ public:
+  /// Collective over the decomposition's communicator. Throws Error (on every
+  /// rank) for an unusable set-up: not 2D, a bad parameter, a dirichlet face, no
+  /// water, a dry water cell, a gauge without water, an unstable time step (the
+  /// message states the largest stable one).
+  ShallowWaterSolver(const mesh::Mesh& mesh, std::shared_ptr<const Decomposition> decomposition,
+                     ShallowWaterParameters params = {});
+  ShallowWaterSolver(const mesh::Mesh& mesh, MPI_Comm comm, ShallowWaterParameters params = {});
+  /// Reflective walls on every non-periodic face.
+  ShallowWaterSolver(const GridSpec& grid, MPI_Comm comm, ShallowWaterParameters params = {});
+  ShallowWaterSolver(const GridSpec& grid, std::shared_ptr<const Decomposition> decomposition,
+                     ShallowWaterParameters params = {});
+  ~ShallowWaterSolver();
+  ShallowWaterSolver(const ShallowWaterSolver&) = delete;
+  ShallowWaterSolver& operator=(const ShallowWaterSolver&) = delete;
+
+  static mesh::Mesh default_mesh(const GridSpec& grid);
+  /// dt_max = 1 / (a (1/dx + 1/dy)) for a largest face speed a (m/s).
+  static double largest_stable_dt(const GridSpec& grid, double face_speed);
+
+  // ---- the program and its variables ----
+  Program& program();
+  const Program& program() const;
+  const Decomposition& decomposition() const { return *dec_; }
+  std::shared_ptr<const Decomposition> decomposition_ptr() const { return dec_; }
+  const mesh::Mesh& mesh() const { return mesh_; }
+  const GridSpec& grid() const { return dec_->grid(); }
+  const ShallowWaterParameters& parameters() const { return params_; }
+  Var state() const;  ///< (h, hu, hv)
+  Var bed() const;    ///< b
+  Var water() const;  ///< 1 water, 0 land
+  Var gauge() const;  ///< weights G
+  const Field<double>& state_field() const;
+  const Field<double>& bed_field() const;
+  const Field<double>& water_field() const;
+  const Field<double>& gauge_field() const;
+  /// eta0 (live: the verification harness perturbs it; reset() reads it).
+  const Field<double>& initial_elevation_field() const;
+  /// After gradient() or function(n).adjoint(): dJ/d(eta0) and dJ/db (1 component, no ghosts).
+  const Field<double>& gradient_initial_elevation() const;
+  const Field<double>& gradient_bed() const;
+
+  double dt() const { return dt_; }
+  /// The largest stable time step of the initial state: 1 / max over water cells
+  /// of (a_x/dx + a_y/dy), a the face-speed bound of the flux.
+  double max_stable_dt() const { return dt_max_; }
+  /// Largest |u| + sqrt(g h) of the initial state (m/s).
+  double max_wave_speed() const { return max_speed_; }
+  std::int64_t water_cells() const { return water_cells_; }
+  /// Sum of the gauge weights: the water fraction of the gauge footprint.
+  double gauge_coverage() const { return gauge_coverage_; }
+  /// The smoothing speed delta of the flux (m/s).
+  double smoothing_speed() const { return delta_; }
+  std::int64_t steps_taken() const { return steps_; }
+  double time() const { return static_cast<double>(steps_) * dt_; }
+
+  // ---- initial state ----
+  /// New initial surface elevation; re-checks depth positivity and the CFL
+  /// condition for the fixed dt (collective; throws on every rank), then reset().
+  void set_initial_elevation(const CellFunction& eta0);
+  void set_initial_elevation(const Field<double>& eta0);
+  /// State = (eta0 - b, 0, 0) on water (0 on land), time 0, J = 0. Collective.
+  void reset();
+
+  // ---- forward ----
+  /// One time step from the current state (collective). A NaN/Inf state throws
+  /// on every rank, naming the field, the step, the time and dt.
+  void step();
+  /// n steps from the current state; `after_step(steps_taken())` after each.
+  void run(int n, const std::function<void(std::int64_t)>& after_step = {});
+  /// J accumulated since the last reset().
+  double objective() const;
+
+  // ---- diagnostics (collective) ----
+  /// Writes the surface elevation h + b (eta_rest on land) into `eta` (1 component).
+  void surface_elevation(const Field<double>& eta) const;
+  /// Water volume sum h dx dy (m^3).
+  double volume() const;
+  /// Gauge reading sum G eta / sum G (m).
+  double gauge_elevation() const;
+  /// Largest |eta - eta_rest| over water cells (m).
+  double max_elevation() const;
+
+  // ---- derivatives (from the initial state; the state is reset afterwards) ----
+  /// The map (eta0, b) -> (state after n steps, J) as a Differentiable. Its
+  /// adjoint runs AdjointLoop with revolve (`snapshots` > 0) or store-all.
+  ShallowWaterFunction function(int n, int snapshots = 3);
+  /// dJ in direction (d_eta0, d_bed) over n steps; the final state's tangent goes
+  /// to `final_state_tangent` if valid. Directions: 1 component, any ghost width.
+  double tangent(int n, const Field<double>& d_eta0, const Field<double>& d_bed,
+                 const Field<double>& final_state_tangent = Field<double>());
+  /// n steps forward and the reverse sweep; gradients in gradient_initial_elevation()
+  /// and gradient_bed(). dJ/d(depth) = -dJ/db.
+  ShallowWaterGradientResult gradient(int n, const ShallowWaterGradientOptions& options = {});
+  /// The adjoint of (eta0, b) -> (final state, J) for weights `final_state_weight`
+  /// (3 components, or an invalid Field) and `objective_weight`, under `schedule`;
+  /// results in gradient_initial_elevation() / gradient_bed(). Returns J.
+  double adjoint(const CheckpointSchedule& schedule, const AdjointLoopOptions& loop,
+                 const Field<double>& final_state_weight, double objective_weight, AdjointLoopStats* stats = nullptr);
+
+  /// A few lines for logs.
+  std::string describe() const;
+
+  class Impl;
+
+ private:
+  void build();
+  void check_initial_state();
+  void diagnostics() const;
+
+  mesh::Mesh mesh_;
+  ShallowWaterParameters params_;
+  std::shared_ptr<const Decomposition> dec_;
+  std::unique_ptr<Impl> impl_;
+  double dt_ = 0.0;
+  double dt_max_ = 0.0;
+  double max_speed_ = 0.0;
+  double delta_ = 0.0;
+  double gauge_coverage_ = 0.0;
+  std::int64_t water_cells_ = 0;
+  std::int64_t steps_ = 0;
+};
+
+}  // namespace solvers
+}  // namespace undertow
