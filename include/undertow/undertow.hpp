@@ -48,3 +48,5 @@
 #include "undertow/time/progress.hpp"
 #include "undertow/time/adjoint_loop.hpp"
 #include "undertow/time/stepper.hpp"
+#include "undertow/multipoint/program_point.hpp"
+#include "undertow/program/linear_solve.hpp"

@@ -1,0 +1,294 @@
+// Solver 4: Poisson and backward-Euler heat on undertow::linear_solve.
+// Second-order convergence to a manufactured solution; gradients (wrt the
+// source, the conductivity and the initial state) through the verification
+// harness; decomposition invariance (to CG tolerance: the reductions' summation
+// order depends on the rank count); how the CG tolerance limits the gradient's
+// accuracy; the discrete decay factor of Fourier modes under implicit heat; the
+// adjoint time loop (store-all and binomial) against the store-all harness; and
+// the errors a user meets (iteration cap, negative conductivity).
+#include <cmath>
+#include <cstdio>
+
+#include "test_util.hpp"
+#include "undertow/solvers/implicit_heat.hpp"
+#include "undertow/solvers/poisson.hpp"
+
+using namespace undertow;
+using namespace undertow::solvers;
+using namespace undertow_test;
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+
+/// u = sin(a x) sin(b y), kappa = 1 + 0.5 sin(a x) cos(b y) on [0,1] x [0,Ly]
+/// (u = 0 on the walls), f = -div(kappa grad u).
+struct Manufactured {
+  double ly = 0.75;
+  double a = pi, b = pi / 0.75;
+  double u(double x, double y) const { return std::sin(a * x) * std::sin(b * y); }
+  double kappa(double x, double y) const { return 1.0 + 0.5 * std::sin(a * x) * std::cos(b * y); }
+  double f(double x, double y) const {
+    const double ux = a * std::cos(a * x) * std::sin(b * y), uy = b * std::sin(a * x) * std::cos(b * y);
+    const double kx = 0.5 * a * std::cos(a * x) * std::cos(b * y), ky = -0.5 * b * std::sin(a * x) * std::sin(b * y);
+    return -(kx * ux + ky * uy) + (a * a + b * b) * kappa(x, y) * u(x, y);
+  }
+};
+
+double manufactured_error(int nx, int ny) {
+  const Manufactured m;
+  auto dec = Decomposition::create(GridSpec::rect(nx, ny, {false, false}, {1.0, m.ly}), MPI_COMM_WORLD);
+  const GridSpec& g = dec->grid();
+  PoissonOptions opt;
+  opt.solve.relative_tolerance = 1e-12;
+  Poisson problem(dec, opt);
+  set_by_global_index<double>(problem.conductivity(), [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return m.kappa(g.center(0, i), g.center(1, j));
+  });
+  set_by_global_index<double>(problem.source(), [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return m.f(g.center(0, i), g.center(1, j));
+  });
+  // The misfit against the exact solution measures the error (in the 2-norm).
+  set_by_global_index<double>(problem.observation(), [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return m.u(g.center(0, i), g.center(1, j));
+  });
+  problem.solve();
+  Field<double> err = problem.solution().clone_layout("error");
+  copy(err, problem.solution());
+  axpy(err, -1.0, problem.observation());
+  return max_abs(err);
+}
+
+std::shared_ptr<const Decomposition> small_rect(MPI_Comm comm) {
+  return Decomposition::create(GridSpec::rect(24, 18, {false, false}, {1.0, 0.75}), comm);
+}
+
+void set_inputs(Poisson& problem) {
+  set_by_global_index<double>(problem.conductivity(), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return 1.0 + 0.5 * std::sin(0.3 * double(i)) * std::cos(0.4 * double(j));
+  });
+  set_by_global_index<double>(problem.source(), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
+    return 1.0 + std::cos(0.2 * double(i) - 0.5 * double(j));
+  });
+  fill_random(problem.observation(), 9);
+  scale(problem.observation(), 0.05);
+}
+
+/// (grad_f, grad_kappa) on every rank, for the given CG tolerance and communicator.
+std::vector<double> poisson_gradient(MPI_Comm comm, double tolerance, double* objective = nullptr) {
+  PoissonOptions opt;
+  opt.solve.relative_tolerance = tolerance;
+  Poisson problem(small_rect(comm), opt);
+  set_inputs(problem);
+  const double j = problem.gradient();
+  if (objective) *objective = j;
+  std::vector<double> g = gather_global(problem.gradient_source());
+  const std::vector<double> gk = gather_global(problem.gradient_conductivity());
+  g.insert(g.end(), gk.begin(), gk.end());
+  return g;
+}
+
+double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff += (a[i] - b[i]) * (a[i] - b[i]);
+    norm += b[i] * b[i];
+  }
+  return std::sqrt(diff / norm);
+}
+
+}  // namespace
+
+TEST_CASE("Poisson: second-order convergence to a manufactured solution", "[poisson]") {
+  const double coarse = manufactured_error(32, 24), fine = manufactured_error(64, 48);
+  const double order = std::log2(coarse / fine);
+  INFO("max error " << coarse << " (32 x 24), " << fine << " (64 x 48), order " << order);
+  CHECK(order > 1.85);
+  CHECK(order < 2.2);
+  CHECK(fine < 1e-3);
+}
+
+TEST_CASE("Poisson: gradients wrt source and conductivity pass the verification harness", "[poisson]") {
+  PoissonOptions opt;
+  opt.solve.relative_tolerance = 1e-13;
+  Poisson problem(small_rect(MPI_COMM_WORLD), opt);
+  set_inputs(problem);
+  {
+    ProgramFunction f(problem.program(), {problem.f(), problem.kappa()}, {problem.u()}, 1);
+    VerifyOptions vo;
+    vo.name = "Poisson (f, kappa) -> (u, J)";
+    const VerificationReport report = verify(f, vo);
+    INFO(report.str());
+    CHECK(report.dot_passed);
+    CHECK(report.taylor_passed);
+  }
+  {
+    // Taylor order 2 with respect to kappa alone (u is nonlinear in kappa).
+    ProgramFunction f(problem.program(), {problem.kappa()}, {problem.u()}, 1);
+    VerifyOptions vo;
+    vo.name = "Poisson kappa -> (u, J)";
+    const VerificationReport report = verify(f, vo);
+    INFO(report.str());
+    CHECK(report.taylor_passed);
+    CHECK_FALSE(report.linear);
+    REQUIRE(report.orders.size() >= 2);
+    CHECK(std::abs(report.orders.back() - 2.0) < 0.1);
+  }
+  // One adjoint CG solve per gradient, converged to the tolerance.
+  problem.gradient();
+  CHECK(problem.stats().last_adjoint.iterations > 0);
+  CHECK(problem.stats().last_adjoint.relative_residual <= 1e-13);
+}
+
+TEST_CASE("Poisson: gradients agree across decompositions to the CG tolerance", "[poisson]") {
+  double j_world = 0, j_self = 0;
+  const std::vector<double> world = poisson_gradient(MPI_COMM_WORLD, 1e-13, &j_world);
+  const std::vector<double> self = poisson_gradient(MPI_COMM_SELF, 1e-13, &j_self);
+  const double rel = relative_difference(world, self);
+  INFO("relative difference of the gradients, " << world_size() << " ranks vs 1: " << rel);
+  // Not bitwise: the CG dot products sum per-rank partials, so rounding depends on
+  // the partition, and CG stops at a slightly different iterate.
+  CHECK(rel <= 1e-10);
+  CHECK(std::abs(j_world - j_self) <= 1e-12 * std::abs(j_self));
+}
+
+TEST_CASE("Poisson: the gradient error shrinks with the CG tolerance", "[poisson][tolerance]") {
+  const std::vector<double> reference = poisson_gradient(MPI_COMM_WORLD, 1e-14);
+  double previous = 1e300;
+  if (world_rank() == 0) std::printf("CG tolerance   relative gradient error\n");
+  for (double tolerance : {1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12}) {
+    const double err = relative_difference(poisson_gradient(MPI_COMM_WORLD, tolerance), reference);
+    if (world_rank() == 0) std::printf("%9.0e      %.3e\n", tolerance, err);
+    INFO("tolerance " << tolerance << ": relative gradient error " << err);
+    CHECK(err < previous);
+    CHECK(err <= 100.0 * tolerance);  // about tolerance x a small factor (conditioning)
+    previous = err;
+  }
+}
+
+TEST_CASE("implicit heat: a Fourier mode decays by the discrete backward-Euler factor", "[heat]") {
+  const int n = 64, k = 3, steps = 5;
+  const double kappa = 0.7, dt = 2e-3, h = 1.0 / n;
+  for (bool periodic : {true, false}) {
+    INFO((periodic ? "periodic, sin(2 pi k x)" : "Dirichlet walls, sin(pi k x)"));
+    auto dec = Decomposition::create(GridSpec::line(n, periodic), MPI_COMM_WORLD);
+    ImplicitHeatOptions opt;
+    opt.dt = dt;
+    opt.solve.relative_tolerance = 1e-14;
+    ImplicitHeat heat(dec, opt);
+    fill(heat.conductivity(), kappa);
+    // Eigenvalue of -Laplacian: 4/h^2 sin^2(theta/2) for the mode of phase step theta per cell.
+    const double theta = periodic ? 2.0 * pi * k * h : pi * k * h;
+    const double factor = 1.0 / (1.0 + 4.0 * dt * kappa / (h * h) * std::pow(std::sin(theta / 2.0), 2));
+    auto mode = [&](int, std::int64_t i, std::int64_t, std::int64_t) { return std::sin(theta * (double(i) + 0.5)); };
+    set_by_global_index<double>(heat.state(), mode);
+    heat.run(steps);
+    Field<double> expected = heat.state().clone_layout("expected");
+    set_by_global_index<double>(expected, mode);
+    scale(expected, std::pow(factor, steps));
+    Field<double> err = expected.clone_layout("err");
+    copy(err, heat.state());
+    axpy(err, -1.0, expected);
+    INFO("decay factor per step " << factor << ", error " << max_abs(err));
+    CHECK(factor < 0.97);
+    CHECK(max_abs(err) <= 1e-12 * max_abs(expected));
+  }
+}
+
+TEST_CASE("implicit heat: gradients wrt the initial state and kappa", "[heat]") {
+  const int steps = 4;
+  auto make = [](MPI_Comm comm, int snapshots) {
+    ImplicitHeatOptions opt;
+    opt.dt = 5e-3;
+    opt.solve.relative_tolerance = 1e-13;
+    opt.snapshots = snapshots;
+    auto heat = std::make_unique<ImplicitHeat>(Decomposition::create(GridSpec::rect(20, 14), comm), opt);
+    set_by_global_index<double>(heat->state(), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
+      return std::sin(0.3 * double(i)) * std::cos(0.2 * double(j)) + 0.3;
+    });
+    set_by_global_index<double>(heat->conductivity(), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
+      return 1.0 + 0.4 * std::cos(0.25 * double(i) + 0.35 * double(j));
+    });
+    fill_random(heat->observation(), 17);
+    scale(heat->observation(), 0.1);
+    return heat;
+  };
+  auto heat = make(MPI_COMM_WORLD, 0);
+  {
+    ProgramFunction f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, steps);
+    VerifyOptions vo;
+    vo.name = "implicit heat (u0, kappa) -> (u_n, J)";
+    const VerificationReport report = verify(f, vo);
+    INFO(report.str());
+    CHECK(report.dot_passed);
+    CHECK(report.taylor_passed);
+  }
+  auto flatten = [](ImplicitHeat& h) {
+    std::vector<double> g = gather_global(h.gradient_initial_state());
+    const std::vector<double> gk = gather_global(h.gradient_conductivity());
+    g.insert(g.end(), gk.begin(), gk.end());
+    return g;
+  };
+  // The adjoint time loop gives the same gradient as the store-all harness.
+  std::vector<double> harness;
+  {
+    ProgramFunction f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, steps);
+    std::vector<Field<double>> grads = {heat->state().clone_layout("gu"), heat->conductivity().clone_layout("gk")};
+    Field<double> zero = heat->state().clone_layout("w");
+    const Field<double> u0 = heat->state().clone("u0");
+    f.adjoint({zero}, 1.0, grads);
+    copy(heat->state(), u0);
+    harness = gather_global(grads[0]);
+    const auto gk = gather_global(grads[1]);
+    harness.insert(harness.end(), gk.begin(), gk.end());
+  }
+  const double j = heat->gradient(steps);
+  const std::vector<double> loop = flatten(*heat);
+  CHECK(relative_difference(loop, harness) <= 1e-12);
+  CHECK(heat->stats().adjoint_solves >= steps);
+  // Binomial checkpointing (2 snapshots for 7 steps) replays steps: same gradient.
+  auto store_all = make(MPI_COMM_WORLD, 0);
+  auto binomial = make(MPI_COMM_WORLD, 2);
+  const double j_all = store_all->gradient(7), j_bin = binomial->gradient(7);
+  CHECK(j_all == Approx(j_bin).epsilon(1e-14));
+  CHECK(relative_difference(flatten(*binomial), flatten(*store_all)) <= 1e-13);
+  CHECK(binomial->stats().forward_solves > store_all->stats().forward_solves);
+  // Decomposition: all ranks vs one.
+  auto self = make(MPI_COMM_SELF, 0);
+  const double j_self = self->gradient(steps);
+  CHECK(std::abs(j - j_self) <= 1e-12 * std::abs(j_self));
+  CHECK(relative_difference(loop, flatten(*self)) <= 1e-10);
+  // J from the loop equals a plain forward run.
+  CHECK(heat->run(steps) == Approx(j).epsilon(1e-13));
+}
+
+TEST_CASE("Poisson and heat: clear errors for a too-small iteration cap and negative kappa", "[poisson][errors]") {
+  {
+    PoissonOptions opt;
+    opt.solve.max_iterations = 2;
+    Poisson problem(small_rect(MPI_COMM_WORLD), opt);
+    set_inputs(problem);
+    CHECK_THROWS_WITH(problem.solve(), Catch::Matchers::Contains("did not converge in 2 iterations") &&
+                                           Catch::Matchers::Contains("relative residual"));
+  }
+  {
+    PoissonOptions opt;
+    opt.solve.preconditioner = Preconditioner::None;
+    Poisson problem(small_rect(MPI_COMM_WORLD), opt);
+    set_inputs(problem);
+    scale(problem.conductivity(), -1.0);
+    CHECK_THROWS_WITH(problem.solve(), Catch::Matchers::Contains("not positive definite"));
+  }
+  {
+    ImplicitHeatOptions opt;
+    opt.dt = 1e-2;
+    ImplicitHeat heat(Decomposition::create(GridSpec::line(32), MPI_COMM_WORLD), opt);
+    fill(heat.conductivity(), -3.0);  // I + dt div(3 grad): indefinite for this dt
+    fill(heat.state(), 1.0);
+    CHECK_THROWS_WITH(heat.run(1), Catch::Matchers::Contains("not positive"));
+  }
+  ImplicitHeatOptions backwards;
+  backwards.dt = -1.0;
+  CHECK_THROWS_WITH(ImplicitHeat(Decomposition::create(GridSpec::line(32), MPI_COMM_WORLD), backwards),
+                    Catch::Matchers::Contains("dt must be positive"));
+}
