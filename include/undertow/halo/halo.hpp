@@ -122,47 +122,70 @@ class Halo {
 namespace detail {
 
 /// Copies region (local indices) of a field into / out of a flat buffer of T,
-/// ordered (c, i, j, k) with k fastest.
-template <class T>
-void pack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, T* buf, bool zero_after) {
-  const int nx = b.extent(0), ny = b.extent(1), nz = b.extent(2);
-  const std::int64_t cells = std::int64_t(nx) * ny * nz;
+/// ordered (c, i, j, k) with k fastest. The kernels run in parallel over the
+/// outermost dimension of the region with more than one cell and loop serially
+/// over the other two and the components, with the unit-stride k loop innermost:
+/// no integer division per element (three 64-bit divisions per element made the
+/// old flat-index kernels division-bound), and ZeroAfter / Add are compile-time so
+/// that the primal kernels carry no dead stores.
+struct RegionWalk {
+  int outer;        // dimension the parallel index runs over
+  Index3 extent;    // region extents
+  std::int64_t cells;
+};
+
+inline RegionWalk region_walk(const Box& b) {
+  RegionWalk w{2, {b.extent(0), b.extent(1), b.extent(2)}, b.size()};
+  for (int d = 2; d >= 0; --d) {
+    if (w.extent[d] > 1) w.outer = d;
+  }
+  return w;
+}
+
+template <class T, bool ZeroAfter>
+void pack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, T* buf) {
+  const RegionWalk w = region_walk(b);
   const Index3 lo = b.lo;
   Kokkos::parallel_for(
-      "undertow::halo_pack", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, cells * ncomp),
-      KOKKOS_LAMBDA(std::int64_t n) {
-        const int c = static_cast<int>(n / cells);
-        std::int64_t r = n - c * cells;
-        const int k = static_cast<int>(r % nz);
-        r /= nz;
-        const int j = static_cast<int>(r % ny);
-        const int i = static_cast<int>(r / ny);
-        T& cell = v(c, lo[0] + i, lo[1] + j, lo[2] + k);
-        buf[n] = cell;
-        if (zero_after) cell = T(0);
+      "undertow::halo_pack", Kokkos::RangePolicy<ExecSpace>(0, w.extent[w.outer]), KOKKOS_LAMBDA(int o) {
+        Index3 first{0, 0, 0}, last = w.extent;
+        first[w.outer] = o;
+        last[w.outer] = o + 1;
+        for (int c = 0; c < ncomp; ++c)
+          for (int i = first[0]; i < last[0]; ++i)
+            for (int j = first[1]; j < last[1]; ++j) {
+              T* cell = &v(c, lo[0] + i, lo[1] + j, lo[2]);
+              T* out = buf + c * w.cells + (std::int64_t(i) * w.extent[1] + j) * w.extent[2];
+              for (int k = first[2]; k < last[2]; ++k) {
+                out[k] = cell[k];
+                if (ZeroAfter) cell[k] = T(0);
+              }
+            }
       });
 }
 
-template <class T>
-void unpack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, const T* buf, bool add) {
-  const int nx = b.extent(0), ny = b.extent(1), nz = b.extent(2);
-  const std::int64_t cells = std::int64_t(nx) * ny * nz;
+template <class T, bool Add>
+void unpack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, const T* buf) {
+  const RegionWalk w = region_walk(b);
   const Index3 lo = b.lo;
   Kokkos::parallel_for(
-      "undertow::halo_unpack", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, cells * ncomp),
-      KOKKOS_LAMBDA(std::int64_t n) {
-        const int c = static_cast<int>(n / cells);
-        std::int64_t r = n - c * cells;
-        const int k = static_cast<int>(r % nz);
-        r /= nz;
-        const int j = static_cast<int>(r % ny);
-        const int i = static_cast<int>(r / ny);
-        T& cell = v(c, lo[0] + i, lo[1] + j, lo[2] + k);
-        if (add) {
-          cell += buf[n];
-        } else {
-          cell = buf[n];
-        }
+      "undertow::halo_unpack", Kokkos::RangePolicy<ExecSpace>(0, w.extent[w.outer]), KOKKOS_LAMBDA(int o) {
+        Index3 first{0, 0, 0}, last = w.extent;
+        first[w.outer] = o;
+        last[w.outer] = o + 1;
+        for (int c = 0; c < ncomp; ++c)
+          for (int i = first[0]; i < last[0]; ++i)
+            for (int j = first[1]; j < last[1]; ++j) {
+              T* cell = &v(c, lo[0] + i, lo[1] + j, lo[2]);
+              const T* in = buf + c * w.cells + (std::int64_t(i) * w.extent[1] + j) * w.extent[2];
+              for (int k = first[2]; k < last[2]; ++k) {
+                if (Add) {
+                  cell[k] += in[k];
+                } else {
+                  cell[k] = in[k];
+                }
+              }
+            }
       });
 }
 
@@ -196,10 +219,22 @@ Halo::FieldHandle Halo::make_handle(const Field<T>& f) const {
   auto v = f.view();
   const int ncomp = f.components();
   h.pack = [v, shift, ncomp](const Box& region, double* buf, bool zero_after) {
-    detail::pack_region<T>(v, detail::shift_box(region, shift), ncomp, reinterpret_cast<T*>(buf), zero_after);
+    const Box local = detail::shift_box(region, shift);
+    T* out = reinterpret_cast<T*>(buf);
+    if (zero_after) {
+      detail::pack_region<T, true>(v, local, ncomp, out);
+    } else {
+      detail::pack_region<T, false>(v, local, ncomp, out);
+    }
   };
   h.unpack = [v, shift, ncomp](const Box& region, const double* buf, bool add) {
-    detail::unpack_region<T>(v, detail::shift_box(region, shift), ncomp, reinterpret_cast<const T*>(buf), add);
+    const Box local = detail::shift_box(region, shift);
+    const T* in = reinterpret_cast<const T*>(buf);
+    if (add) {
+      detail::unpack_region<T, true>(v, local, ncomp, in);
+    } else {
+      detail::unpack_region<T, false>(v, local, ncomp, in);
+    }
   };
   return h;
 }
