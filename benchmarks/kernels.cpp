@@ -1,0 +1,705 @@
+// bench_kernels: cost of a kernel's derivatives against the kernel itself.
+//
+// For three kernels -- 2D heat with a conductivity field (linear in u), 2D upwind
+// Burgers (nonlinear, branches), 3D 7-point heat (linear) -- on a periodic grid
+// whose working set is well above the last-level cache, one run measures, with the
+// variants interleaved (so that load from other jobs hits all of them alike):
+//   primal (KernelApplication::forward) and a hand-written primal,
+//   tangent<1> and tangent<4>,
+//   adjoint in each assembly form (gather, scatter-atomic, scatter-coloured),
+//   a hand-written gather adjoint of the same kernel (the practical limit),
+//   the prototype assemblies of fast_assembly.hpp (compile-time seeded gather),
+//   a STREAM triad on the case's own arrays (interleaved: the bandwidth
+//   reference of the same moment), besides bench_common's triad at the start,
+// and, on a smaller grid (--adolc-2d/3d: the tape must fit in memory), ADOL-C
+// taping + reversing the same step against the library and hand-written adjoints.
+//
+// Checks first: the prototype against KernelApplication on the test kernels
+// (kernel_proto_check.hpp, bitwise in a default build); then, on a small grid,
+// every adjoint variant (and ADOL-C) against the gather adjoint (scatter forms
+// after the transposed exchange) and the tangents by the dot-product test against
+// it (column `check`, a relative difference).
+//
+//   mpirun -n 2 bench_kernels [--small] [--kernels heat2d,burgers2d,heat3d] [--ablation]
+//                             [--only proto,hand] [--json out.json]
+//
+// Columns: Mcell/s = owned cells over all ranks / median time; GB/s counts the
+// compulsory traffic the STREAM way (each array read once + each array written
+// once, no write-allocate), so it compares with triad GB/s; traffic_x is that
+// compulsory traffic relative to the primal's: the ratio a bandwidth-bound
+// implementation would reach; of_triad = GB/s / bench_common's triad.
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+// Order matters: the kernels (kernel_cases.hpp) call the qualified undertow::sqrt,
+// so its SeedDual and adouble overloads must be declared before them.
+// clang-format off
+#include "fast_assembly.hpp"
+#include "kernel_adolc.hpp"
+#include "kernel_cases.hpp"
+#include "kernel_proto_check.hpp"
+// clang-format on
+#include "bench_common.hpp"
+#include "undertow/undertow.hpp"
+
+namespace {
+
+using namespace undertow;
+using namespace undertow::bench;
+
+// ---------------------------------------------------------------------------
+// Set-up: fields by global index (periodic wrap, ghosts included)
+// ---------------------------------------------------------------------------
+
+KOKKOS_INLINE_FUNCTION double noise(std::uint64_t seed, std::int64_t i, std::int64_t j, std::int64_t k) {
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ull ^ (static_cast<std::uint64_t>(i) * 0xBF58476D1CE4E5B9ull) ^
+                    (static_cast<std::uint64_t>(j) * 0x94D049BB133111EBull) ^ static_cast<std::uint64_t>(k);
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return static_cast<double>(x >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+enum class Profile { State, Coefficient, Noise };
+
+/// Every local cell (ghosts too) gets a value of its global cell (wrapped), so the
+/// ghosts hold exactly what an exchange would put there. Component c of a
+/// Noise field uses seed + c.
+void fill(const Field<double>& f, Profile profile, std::uint64_t seed) {
+  const Decomposition& dec = f.decomposition();
+  const auto view = f.view();
+  std::int64_t lo[3], n[3];
+  int g[3];
+  for (int d = 0; d < 3; ++d) {
+    lo[d] = dec.owned_lo()[d];
+    n[d] = dec.grid().cells[d];
+    g[d] = f.ghost(d);
+  }
+  const double two_pi = 6.283185307179586;
+  Kokkos::parallel_for(
+      "bench::fill",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<4>>(
+          {0, 0, 0, 0}, {view.extent(0), view.extent(1), view.extent(2), view.extent(3)}),
+      KOKKOS_LAMBDA(int c, int i, int j, int k) {
+        const int local[3] = {i, j, k};
+        std::int64_t gi[3];
+        for (int d = 0; d < 3; ++d) gi[d] = ((lo[d] + local[d] - g[d]) % n[d] + n[d]) % n[d];
+        const double x = double(gi[0]) / n[0], y = double(gi[1]) / n[1], z = double(gi[2]) / n[2];
+        double v = 0.0;
+        switch (profile) {
+          case Profile::State:
+            v = 0.5 * Kokkos::Experimental::sin(two_pi * (3 * x + 2 * y + z)) + 0.1 +
+                0.05 * noise(seed, gi[0], gi[1], gi[2]);
+            break;
+          case Profile::Coefficient:
+            v = 1.0 + 0.3 * Kokkos::Experimental::cos(two_pi * (x - 2 * y + z));
+            break;
+          case Profile::Noise:
+            v = noise(seed + c, gi[0], gi[1], gi[2]);
+            break;
+        }
+        view(c, i, j, k) = v;
+      });
+}
+
+/// max over owned cells of |a(ca) - b(cb)|, and max |b(cb)|, over all ranks.
+std::pair<double, double> max_difference(const Field<double>& a, int ca, const Field<double>& b, int cb) {
+  const Box o = a.owned_box();
+  const auto va = a.view(), vb = b.view();
+  double diff = 0, scale = 0;
+  const auto policy =
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({o.lo[0], o.lo[1], o.lo[2]}, {o.hi[0], o.hi[1], o.hi[2]});
+  Kokkos::parallel_reduce(
+      "bench::max_diff", policy,
+      KOKKOS_LAMBDA(int i, int j, int k, double& m) {
+        const double d = Kokkos::Experimental::fabs(va(ca, i, j, k) - vb(cb, i, j, k));
+        m = d > m ? d : m;
+      },
+      Kokkos::Max<double>(diff));
+  Kokkos::parallel_reduce(
+      "bench::max_abs", policy,
+      KOKKOS_LAMBDA(int i, int j, int k, double& m) {
+        const double d = Kokkos::Experimental::fabs(vb(cb, i, j, k));
+        m = d > m ? d : m;
+      },
+      Kokkos::Max<double>(scale));
+  double local[2] = {diff, scale}, global[2] = {0, 0};
+  check_mpi(MPI_Allreduce(local, global, 2, MPI_DOUBLE, MPI_MAX, a.decomposition().comm()), "MPI_Allreduce");
+  return {global[0], global[1]};
+}
+
+/// Sum over owned cells of a(ca) * b(cb), over all ranks.
+double owned_dot(const Field<double>& a, int ca, const Field<double>& b, int cb) {
+  const Box o = a.owned_box();
+  const auto va = a.view(), vb = b.view();
+  double s = 0;
+  Kokkos::parallel_reduce(
+      "bench::dot",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({o.lo[0], o.lo[1], o.lo[2]}, {o.hi[0], o.hi[1], o.hi[2]}),
+      KOKKOS_LAMBDA(int i, int j, int k, double& acc) { acc += va(ca, i, j, k) * vb(cb, i, j, k); }, s);
+  double global = 0;
+  check_mpi(MPI_Allreduce(&s, &global, 1, MPI_DOUBLE, MPI_SUM, a.decomposition().comm()), "MPI_Allreduce");
+  return global;
+}
+
+// ---------------------------------------------------------------------------
+// One kernel on one grid: fields and every variant
+// ---------------------------------------------------------------------------
+
+template <class K>
+struct Setup {
+  static constexpr int NI = K::num_inputs, NO = K::num_outputs;
+  using In = std::array<Field<double>, NI>;
+  using Out = std::array<Field<double>, NO>;
+
+  K kernel;
+  std::shared_ptr<const Decomposition> dec;
+  In in, in_bar, in_dot1, in_dot4;
+  Out out, out_bar, out_dot1, out_dot4;
+  std::unique_ptr<KernelApplication<K>> app;
+  std::unique_ptr<Halo> halo;  // for the transposed exchange after scatter-type adjoints (checks)
+  std::int64_t cells = 0;
+
+  Setup(MPI_Comm comm, const GridSpec& grid, const K& k, bool tangents) : kernel(k) {
+    dec = Decomposition::create(grid, comm);
+    const int ghost = KernelApplication<K>::gather_input_ghost();
+    cells = grid.cells[0] * grid.cells[1] * grid.cells[2];
+    for (int f = 0; f < NI; ++f) {
+      const std::string name = "in" + std::to_string(f);
+      in[f] = Field<double>(dec, name, 1, ghost);
+      fill(in[f], f == 0 ? Profile::State : Profile::Coefficient, 11 + f);
+      in_bar[f] = Field<double>(dec, name + "_bar", 1, ghost);
+      if (tangents) {
+        in_dot1[f] = Field<double>(dec, name + "_dot1", 1, ghost);
+        fill(in_dot1[f], Profile::Noise, 100 + 10 * f);
+        in_dot4[f] = Field<double>(dec, name + "_dot4", 4, ghost);
+        fill(in_dot4[f], Profile::Noise, 100 + 10 * f);  // direction 0 = in_dot1
+      }
+    }
+    for (int f = 0; f < NO; ++f) {
+      const std::string name = "out" + std::to_string(f);
+      out[f] = Field<double>(dec, name, 1, ghost);
+      out_bar[f] = Field<double>(dec, name + "_bar", 1, ghost);
+      fill(out_bar[f], Profile::Noise, 200 + f);
+      if (tangents) {
+        out_dot1[f] = Field<double>(dec, name + "_dot1", 1, ghost);
+        out_dot4[f] = Field<double>(dec, name + "_dot4", 4, ghost);
+      }
+    }
+    app = std::make_unique<KernelApplication<K>>(kernel, in, out);
+    halo = std::make_unique<Halo>(dec, HaloPattern::Box, ghost);
+  }
+
+  /// STREAM triad in_bar[0] = in[0] + 3 out_bar[0] over the whole arrays: the
+  /// bandwidth reference measured interleaved with the variants, on their fields.
+  void triad() {
+    const std::int64_t n = static_cast<std::int64_t>(in[0].view().span());
+    double* a = in_bar[0].view().data();
+    const double* b = in[0].view().data();
+    const double* c = out_bar[0].view().data();
+    Kokkos::parallel_for(
+        "bench::triad_same_fields", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, n),
+        KOKKOS_LAMBDA(std::int64_t i) { a[i] = b[i] + 3.0 * c[i]; });
+  }
+  /// Triad bytes per owned cell (the arrays include ghosts).
+  double triad_bytes() const { return 24.0 * double(in[0].view().span()) / double(dec->owned_total()); }
+
+  void zero_adjoints() {
+    for (auto& f : in_bar) fill_all(f, 0.0);
+  }
+  void fold_ghosts() {
+    for (auto& f : in_bar) halo->exchange_adjoint(f);
+  }
+};
+
+/// One measured variant. `bytes` is the compulsory traffic per cell (STREAM
+/// counting); `adjoint` variants are checked against the gather adjoint, with
+/// `scatter` ones folded by the transposed exchange first; `compared` inputs
+/// (empty: all) say which input adjoints the variant computes.
+template <class K>
+struct Variant {
+  std::string name;
+  std::function<void(Setup<K>&)> run;
+  double bytes = 0;
+  enum class Kind { Primal, Tangent1, Tangent4, Adjoint, ScatterAdjoint, Reference } kind = Kind::Primal;
+  std::vector<int> compared;
+};
+
+template <class K>
+struct Traits;
+
+template <>
+struct Traits<Heat2D> {
+  static constexpr const char* name = "heat2d";
+  static constexpr bool linear = true;
+  static GridSpec grid(std::int64_t n) { return GridSpec::rect(n, n, {true, true}); }
+  static void hand_primal(Setup<Heat2D>& s) { heat2d_hand_primal(s.kernel, s.in[0], s.in[1], s.out[0]); }
+  static void hand_adjoint(Setup<Heat2D>& s) {
+    heat2d_hand_adjoint(s.kernel, s.in[0], s.in[1], s.out_bar[0], s.in_bar[0], s.in_bar[1]);
+  }
+  static std::vector<Variant<Heat2D>> extra() {
+    return {{"adjoint gather proto, u only",
+             [](Setup<Heat2D>& s) {
+               fast_adjoint_gather<Heat2D, true, 1u>(*s.app, s.out_bar, {s.in_bar[0], Field<double>()});
+             },
+             4 * 8.0,
+             Variant<Heat2D>::Kind::Adjoint,
+             {0}},
+            {"adjoint hand, u only",
+             [](Setup<Heat2D>& s) { heat2d_hand_adjoint_state_only(s.kernel, s.in[1], s.out_bar[0], s.in_bar[0]); },
+             4 * 8.0,
+             Variant<Heat2D>::Kind::Adjoint,
+             {0}}};
+  }
+};
+
+template <>
+struct Traits<Burgers2D> {
+  static constexpr const char* name = "burgers2d";
+  static constexpr bool linear = false;
+  static GridSpec grid(std::int64_t n) { return GridSpec::rect(n, n, {true, true}); }
+  static void hand_primal(Setup<Burgers2D>& s) { burgers2d_hand_primal(s.kernel, s.in[0], s.in[1], s.out[0]); }
+  static void hand_adjoint(Setup<Burgers2D>& s) {
+    burgers2d_hand_adjoint(s.kernel, s.in[0], s.in[1], s.out_bar[0], s.in_bar[0], s.in_bar[1]);
+  }
+  static std::vector<Variant<Burgers2D>> extra() { return {}; }
+};
+
+template <>
+struct Traits<Heat3D> {
+  static constexpr const char* name = "heat3d";
+  static constexpr bool linear = true;
+  static GridSpec grid(std::int64_t n) { return GridSpec::box(n, n, n, {true, true, true}); }
+  static void hand_primal(Setup<Heat3D>& s) { heat3d_hand_primal(s.kernel, s.in[0], s.out[0]); }
+  static void hand_adjoint(Setup<Heat3D>& s) { heat3d_hand_adjoint(s.kernel, s.out_bar[0], s.in_bar[0]); }
+  static std::vector<Variant<Heat3D>> extra() { return {}; }
+};
+
+/// Every variant; `ablation` adds two that isolate what the prototype's parts buy
+/// (the library's gather with `flatten` only; the prototype on plain Dual).
+template <class K>
+std::vector<Variant<K>> variants(bool ablation) {
+  using V = Variant<K>;
+  using Kind = typename V::Kind;
+  constexpr double NI = K::num_inputs, NO = K::num_outputs;
+  const double primal = 8 * (NI + NO);
+  const double adjoint = 8 * (NI + NO + 2 * NI);  // inputs, out_bar, in_bar read and written
+  auto tangent = [&](int n) { return 8 * (NI + NO) * (1 + n); };
+  std::vector<V> v = {
+      {"primal", [](Setup<K>& s) { s.app->forward(); }, primal, Kind::Primal, {}},
+      {"triad (same fields)", [](Setup<K>& s) { s.triad(); }, 0.0, Kind::Reference, {}},
+      {"primal hand", [](Setup<K>& s) { Traits<K>::hand_primal(s); }, primal, Kind::Primal, {}},
+      {"primal proto", [](Setup<K>& s) { fast_forward(*s.app); }, primal, Kind::Primal, {}},
+      {"tangent N=1",
+       [](Setup<K>& s) { s.app->template tangent<1>(s.in_dot1, s.out_dot1); },
+       tangent(1),
+       Kind::Tangent1,
+       {}},
+      {"tangent N=4",
+       [](Setup<K>& s) { s.app->template tangent<4>(s.in_dot4, s.out_dot4); },
+       tangent(4),
+       Kind::Tangent4,
+       {}},
+      {"tangent N=1 proto",
+       [](Setup<K>& s) { fast_tangent<1>(*s.app, s.in_dot1, s.out_dot1); },
+       tangent(1),
+       Kind::Tangent1,
+       {}},
+      {"tangent N=4 proto",
+       [](Setup<K>& s) { fast_tangent<4>(*s.app, s.in_dot4, s.out_dot4); },
+       tangent(4),
+       Kind::Tangent4,
+       {}},
+      {"adjoint gather",
+       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); },
+       adjoint,
+       Kind::Adjoint,
+       {}},
+      {"adjoint scatter-atomic",
+       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterAtomic); },
+       adjoint,
+       Kind::ScatterAdjoint,
+       {}},
+      {"adjoint scatter-coloured",
+       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterColoured); },
+       adjoint,
+       Kind::ScatterAdjoint,
+       {}},
+      {"adjoint gather proto",
+       [](Setup<K>& s) { fast_adjoint_gather(*s.app, s.out_bar, s.in_bar); },
+       adjoint,
+       Kind::Adjoint,
+       {}},
+      {"adjoint hand", [](Setup<K>& s) { Traits<K>::hand_adjoint(s); }, adjoint, Kind::Adjoint, {}},
+  };
+  if (ablation) {
+    v.push_back({"adjoint gather proto, Dual",
+                 [](Setup<K>& s) { fast_adjoint_gather<K, false>(*s.app, s.out_bar, s.in_bar); },
+                 adjoint,
+                 Kind::Adjoint,
+                 {}});
+    v.push_back({"adjoint gather lib+flatten",
+                 [](Setup<K>& s) { flat_library_gather(*s.app, s.out_bar, s.in_bar); },
+                 adjoint,
+                 Kind::Adjoint,
+                 {}});
+  }
+  for (auto& e : Traits<K>::extra()) v.push_back(e);
+  return v;
+}
+
+/// Relative check of each variant on a small grid (see the header comment).
+template <class K>
+std::vector<double> check_variants(MPI_Comm comm, const K& kernel, std::int64_t n, const std::vector<Variant<K>>& vs,
+                                   double& adolc_check) {
+  using Kind = typename Variant<K>::Kind;
+  Setup<K> s(comm, Traits<K>::grid(n), kernel, true);
+  // Reference: the gather adjoint.
+  s.zero_adjoints();
+  s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather);
+  std::array<Field<double>, K::num_inputs> reference;
+  for (int f = 0; f < K::num_inputs; ++f) reference[f] = s.in_bar[f].clone("reference");
+  auto compare_adjoint = [&](const std::vector<int>& which) {
+    double worst = 0;
+    for (int f = 0; f < K::num_inputs; ++f) {
+      if (!which.empty() && std::find(which.begin(), which.end(), f) == which.end()) continue;
+      const auto [diff, scale] = max_difference(s.in_bar[f], 0, reference[f], 0);
+      worst = std::max(worst, diff / scale);
+    }
+    return worst;
+  };
+  // <J v, w> from the tangent against <v, J^T w> from the reference adjoint.
+  double adjoint_side = 0;
+  for (int f = 0; f < K::num_inputs; ++f) adjoint_side += owned_dot(s.in_dot1[f], 0, reference[f], 0);
+  std::vector<double> result;
+  for (const auto& v : vs) {
+    double r = -1;  // no check
+    switch (v.kind) {
+      case Kind::Primal: {
+        if (v.name == "primal") break;
+        s.app->forward();
+        const Field<double> ref = s.out[0].clone("ref");
+        v.run(s);
+        const auto [diff, scale] = max_difference(s.out[0], 0, ref, 0);
+        r = diff / scale;
+        break;
+      }
+      case Kind::Tangent1:
+      case Kind::Tangent4: {
+        v.run(s);
+        const Field<double>& t = v.kind == Kind::Tangent1 ? s.out_dot1[0] : s.out_dot4[0];
+        const double tangent_side = owned_dot(t, 0, s.out_bar[0], 0);
+        r = std::abs(tangent_side - adjoint_side) / std::abs(adjoint_side);
+        break;
+      }
+      case Kind::Reference:
+        break;
+      case Kind::Adjoint:
+      case Kind::ScatterAdjoint:
+        s.zero_adjoints();
+        v.run(s);
+        if (v.kind == Kind::ScatterAdjoint) s.fold_ghosts();
+        r = compare_adjoint(v.compared);
+        break;
+    }
+    result.push_back(r);
+  }
+  AdolcStep<K> adolc(s.kernel, s.in, s.out, next_adolc_tag());
+  s.zero_adjoints();
+  adolc.tape_and_reverse(s.out_bar, s.in_bar);
+  s.fold_ghosts();
+  adolc_check = compare_adjoint({});
+  return result;
+}
+
+struct Config {
+  std::int64_t size_2d = 8192, size_3d = 432;
+  std::int64_t adolc_2d = 512, adolc_3d = 64;
+  std::int64_t check_2d = 40, check_3d = 14;
+  bool adolc = true;
+  bool ablation = false;
+  std::vector<std::string> only;  // time only variants containing one of these (and the primal)
+};
+
+std::string scientific(double x) {
+  std::ostringstream os;
+  os << std::scientific << std::setprecision(1) << x;
+  return os.str();
+}
+
+template <class K>
+std::size_t index_of(const std::vector<Variant<K>>& vs, const std::string& name) {
+  for (std::size_t i = 0; i < vs.size(); ++i)
+    if (vs[i].name == name) return i;
+  throw Error("bench_kernels: no variant '" + name + "'");
+}
+
+std::string grid_label(int dim, std::int64_t n) {
+  return dim == 2 ? std::to_string(n) + "^2" : std::to_string(n) + "^3";
+}
+
+template <class K>
+void run_case(const Environment& env, const CommonOptions& options, const Config& config, const TriadResult& triad,
+              Table& table, Table& targets) {
+  const MPI_Comm world = env.world();
+  const K kernel{};
+  const int dim = K::stencil.dim;
+  const std::string name = Traits<K>::name;
+  const std::vector<Variant<K>> vs = variants<K>(config.ablation);
+
+  double adolc_check = 0;
+  const std::vector<double> checks =
+      check_variants<K>(world, kernel, dim == 2 ? config.check_2d : config.check_3d, vs, adolc_check);
+
+  auto add = [&](const std::string& grid, const std::string& variant, double seconds, std::int64_t cells, double bytes,
+                 double primal_seconds, double primal_bytes, double check) {
+    const double gbs = bytes > 0 ? bytes * double(cells) / seconds * 1e-9 : 0.0;
+    table.add_row({{"kernel", name},
+                   {"grid", grid},
+                   {"ranks", env.size()},
+                   {"thr", env.threads()},
+                   {"variant", variant},
+                   {"ms", seconds * 1e3},
+                   {"Mcell/s", double(cells) / seconds * 1e-6},
+                   {"GB/s", gbs},
+                   {"x_primal", seconds / primal_seconds},
+                   {"traffic_x", bytes > 0 ? bytes / primal_bytes : 0.0},
+                   {"of_triad", triad.gb_per_s > 0 ? gbs / triad.gb_per_s : 0.0},
+                   {"check", check >= 0 ? scientific(check) : std::string("-")}});
+  };
+
+  // ADOL-C on a grid it can tape in memory, against the library on the same grid.
+  double adolc_vs_gather = 0, adolc_vs_hand = 0;
+  if (config.adolc) {
+    const std::int64_t n = dim == 2 ? config.adolc_2d : config.adolc_3d;
+    Setup<K> s(world, Traits<K>::grid(n), kernel, false);
+    AdolcStep<K> adolc(s.kernel, s.in, s.out, next_adolc_tag());
+    adolc.size_buffers();
+    CommonOptions o = options;
+    o.batch = 1;
+    o.warmup = 1;
+    o.repetitions = std::max(options.repetitions, 5);
+    const std::vector<Timing> t =
+        time_interleaved(world, o,
+                         {[&] { s.app->forward(); }, [&] { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); },
+                          [&] { fast_adjoint_gather(*s.app, s.out_bar, s.in_bar); },
+                          [&] { Traits<K>::hand_adjoint(s); }, [&] { adolc.tape_and_reverse(s.out_bar, s.in_bar); }});
+    const std::string grid = grid_label(dim, n);
+    const double primal_bytes = 8.0 * (K::num_inputs + K::num_outputs);
+    const double adjoint_bytes = 8.0 * (3 * K::num_inputs + K::num_outputs);
+    add(grid, "primal", t[0].median, s.cells, primal_bytes, t[0].median, primal_bytes, -1);
+    add(grid, "adjoint gather", t[1].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
+        checks[index_of(vs, "adjoint gather")]);
+    add(grid, "adjoint gather proto", t[2].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
+        checks[index_of(vs, "adjoint gather proto")]);
+    add(grid, "adjoint hand", t[3].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
+        checks[index_of(vs, "adjoint hand")]);
+    add(grid, "ADOL-C tape+reverse", t[4].median, s.cells, adjoint_bytes, t[0].median, primal_bytes, adolc_check);
+    adolc_vs_gather = t[4].median / t[1].median;
+    adolc_vs_hand = t[4].median / t[3].median;
+    std::ostringstream os;
+    os << name << ": ADOL-C tape holds " << std::fixed << std::setprecision(1) << adolc.operations_per_cell()
+       << " operations per cell";
+    root_print(world, os.str());
+  }
+
+  // The big grid: every variant interleaved.
+  const std::int64_t n = dim == 2 ? config.size_2d : config.size_3d;
+  Setup<K> s(world, Traits<K>::grid(n), kernel, true);
+  std::vector<std::size_t> timed;
+  for (std::size_t i = 0; i < vs.size(); ++i) {
+    bool wanted = i == 0 || config.only.empty();
+    for (const std::string& o : config.only) wanted = wanted || vs[i].name.find(o) != std::string::npos;
+    if (wanted) timed.push_back(i);
+  }
+  std::vector<std::function<void()>> runs;
+  for (std::size_t i : timed) runs.push_back([&s, &v = vs[i]] { v.run(s); });
+  const std::vector<Timing> timing = time_interleaved(world, options, runs);
+  std::vector<Timing> t(vs.size());
+  for (std::size_t n = 0; n < timed.size(); ++n) t[timed[n]] = timing[n];
+  const std::string grid = grid_label(dim, n);
+  for (std::size_t i : timed) {
+    const double bytes = vs[i].kind == Variant<K>::Kind::Reference ? s.triad_bytes() : vs[i].bytes;
+    add(grid, vs[i].name, t[i].median, s.cells, bytes, t[0].median, vs[0].bytes, checks[i]);
+  }
+  if (!config.only.empty()) return;  // the targets need every variant
+
+  auto time_of = [&](const std::string& variant) { return t[index_of(vs, variant)].median; };
+  const double primal = time_of("primal");
+  const double gather = time_of("adjoint gather");
+  const double best_library =
+      std::min({gather, time_of("adjoint scatter-atomic"), time_of("adjoint scatter-coloured")});
+  const double hand = time_of("adjoint hand");
+  const double primal_gbs = vs[0].bytes * double(s.cells) / primal * 1e-9;
+  auto target = [&](const std::string& metric, double value, const std::string& goal, bool ok) {
+    targets.add_row({{"kernel", name},
+                     {"ranks", env.size()},
+                     {"thr", env.threads()},
+                     {"metric", metric},
+                     {"value", value},
+                     {"target", goal},
+                     {"met", goal == "-" ? "-"
+                             : ok        ? "yes"
+                                         : "NO"}});
+  };
+  const double adjoint_goal = Traits<K>::linear ? 1.3 : 2.0;
+  const std::string adjoint_goal_text = Traits<K>::linear ? "<= 1.3" : "<= 2.0";
+  target("adjoint gather / primal", gather / primal, adjoint_goal_text, gather / primal <= adjoint_goal);
+  target("best library adjoint / primal", best_library / primal, adjoint_goal_text,
+         best_library / primal <= adjoint_goal);
+  target("adjoint gather / hand adjoint", gather / hand, "<= 1.15", gather / hand <= 1.15);
+  target("tangent N=1 / primal", time_of("tangent N=1") / primal, "<= 1.3", time_of("tangent N=1") / primal <= 1.3);
+  const double triad_gbs = s.triad_bytes() * double(s.cells) / time_of("triad (same fields)") * 1e-9;
+  target("primal GB/s / triad GB/s (interleaved)", primal_gbs / triad_gbs, ">= 0.8", primal_gbs / triad_gbs >= 0.8);
+  target("primal GB/s / triad GB/s (run start)", primal_gbs / triad.gb_per_s, ">= 0.8",
+         primal_gbs / triad.gb_per_s >= 0.8);
+  target("hand: adjoint / primal", hand / time_of("primal hand"), "-", true);
+  const double hand_fraction = primal / time_of("primal hand") * primal_gbs / triad_gbs;
+  target("hand: primal GB/s / triad GB/s (interleaved)", hand_fraction, "-", true);
+  // The prototype as a whole (its own primal as the reference).
+  const double proto_primal = time_of("primal proto");
+  const double proto_gather = time_of("adjoint gather proto");
+  const double proto_tangent = time_of("tangent N=1 proto");
+  target("proto: adjoint gather / primal", proto_gather / proto_primal, adjoint_goal_text,
+         proto_gather / proto_primal <= adjoint_goal);
+  target("proto: adjoint gather / hand adjoint", proto_gather / hand, "<= 1.15", proto_gather / hand <= 1.15);
+  target("proto: tangent N=1 / primal", proto_tangent / proto_primal, "<= 1.3", proto_tangent / proto_primal <= 1.3);
+  const double proto_primal_fraction = primal / proto_primal * primal_gbs / triad_gbs;
+  target("proto: primal GB/s / triad GB/s (interleaved)", proto_primal_fraction, ">= 0.8",
+         proto_primal_fraction >= 0.8);
+  // Heat2D with kappa passive (only the state gradient wanted).
+  bool state_only = false;
+  for (const auto& v : vs) state_only = state_only || v.name == "adjoint hand, u only";
+  if (state_only) {
+    const double proto_u = time_of("adjoint gather proto, u only"), hand_u = time_of("adjoint hand, u only");
+    target("proto: adjoint u only / primal", proto_u / proto_primal, adjoint_goal_text,
+           proto_u / proto_primal <= adjoint_goal);
+    target("proto: adjoint u only / hand u only", proto_u / hand_u, "<= 1.15", proto_u / hand_u <= 1.15);
+    target("hand: adjoint u only / hand primal", hand_u / time_of("primal hand"), "-", true);
+  }
+  if (config.adolc) {
+    target("ADOL-C / adjoint gather (ADOL-C grid)", adolc_vs_gather, "-", true);
+    target("ADOL-C / hand adjoint (ADOL-C grid)", adolc_vs_hand, "-", true);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Environment env(argc, argv);
+  int exit_code = 0;
+  try {
+    CommonOptions options;
+    // One big-grid call of a library adjoint takes tens of seconds: 3 samples,
+    // no warm-up (every field was written when it was filled).
+    options.repetitions = 3;
+    options.batch = 1;
+    options.warmup = 0;
+    options.triad_mib = 1536;
+    Config config;
+    bool small = false;
+    std::vector<std::string> kernels{"heat2d", "burgers2d", "heat3d"};
+    CLI::App app{
+        "Primal, tangent and adjoint (every assembly form) of stencil kernels, against hand-written code, "
+        "ADOL-C and the triad bandwidth."};
+    add_common_options(app, options);
+    app.add_flag("--small", small, "Smoke run: tiny grids and few repetitions (no meaningful timing)");
+    app.add_option("--size-2d", config.size_2d, "Cells per dimension of the 2D grids")->capture_default_str();
+    app.add_option("--size-3d", config.size_3d, "Cells per dimension of the 3D grid")->capture_default_str();
+    app.add_option("--adolc-2d", config.adolc_2d, "Cells per dimension of the 2D grid ADOL-C tapes")
+        ->capture_default_str();
+    app.add_option("--adolc-3d", config.adolc_3d, "Cells per dimension of the 3D grid ADOL-C tapes")
+        ->capture_default_str();
+    app.add_flag("--ablation", config.ablation,
+                 "Also time the library gather with only `flatten` added and the prototype on plain Dual");
+    app.add_flag("!--no-adolc", config.adolc, "Skip the ADOL-C reference");
+    app.add_option("--only", config.only,
+                   "Time only the variants whose name contains one of these (the primal always; no targets table)")
+        ->delimiter(',');
+    app.add_option("--kernels", kernels, "Kernels to measure (heat2d, burgers2d, heat3d)")->delimiter(',');
+    if (auto code = parse_command_line(app, argc, argv, env.world())) return *code;
+    if (small) {
+      config.size_2d = 128;
+      config.size_3d = 24;
+      config.adolc_2d = 64;
+      config.adolc_3d = 12;
+      config.check_2d = 20;
+      config.check_3d = 10;
+      options.repetitions = 3;
+      options.triad_mib = 8;
+    }
+
+    const MPI_Comm world = env.world();
+    root_print(world, "bench_kernels: " + env.describe() + ", " + utc_timestamp());
+    // The prototype must compute what the library computes.
+    int cases = 0;
+    const double proto_difference = check_prototype(world, cases);
+    root_print(world, "prototype (fast_assembly.hpp) against KernelApplication on " + std::to_string(cases) +
+                          " test kernels/grids (forward, tangent<2>, gather adjoint): " +
+                          (proto_difference == 0 ? std::string("bitwise equal")
+                                                 : "largest relative difference " + scientific(proto_difference)));
+    if (!(proto_difference <= 1e-13)) throw Error("fast_assembly.hpp disagrees with KernelApplication");
+    const TriadResult triad = measure_triad(world, options.triad_mib, std::max(10, options.repetitions));
+    {
+      std::ostringstream os;
+      os << "triad: " << std::fixed << std::setprecision(1) << triad.gb_per_s << " GB/s over all ranks ("
+         << options.triad_mib << " MiB working set)";
+      root_print(world, os.str());
+    }
+
+    Table table("Kernels: median time per application (slowest rank), variants interleaved");
+    add_run_metadata(table, env, "kernels");
+    table.add_metadata("table", "variants");
+    table.add_column("kernel")
+        .add_column("grid")
+        .add_column("ranks")
+        .add_column("thr")
+        .add_column("variant")
+        .add_column("ms", 2)
+        .add_column("Mcell/s", 1)
+        .add_column("GB/s", 2)
+        .add_column("x_primal", 2)
+        .add_column("traffic_x", 2)
+        .add_column("of_triad", 2)
+        .add_column("check", 1);
+    Table targets("Kernels: ratios against the targets");
+    add_run_metadata(targets, env, "kernels");
+    targets.add_metadata("table", "targets");
+    targets.add_column("kernel")
+        .add_column("ranks")
+        .add_column("thr")
+        .add_column("metric")
+        .add_column("value", 2)
+        .add_column("target")
+        .add_column("met");
+
+    for (const std::string& k : kernels) {
+      if (k == "heat2d") {
+        run_case<Heat2D>(env, options, config, triad, table, targets);
+      } else if (k == "burgers2d") {
+        run_case<Burgers2D>(env, options, config, triad, table, targets);
+      } else if (k == "heat3d") {
+        run_case<Heat3D>(env, options, config, triad, table, targets);
+      } else {
+        throw Error("unknown kernel '" + k + "' (heat2d, burgers2d, heat3d)");
+      }
+    }
+    print_on_root(world, table);
+    root_print(world, "");
+    print_on_root(world, targets);
+    root_print(world,
+               "check: relative difference to the gather adjoint (adjoints; scatter forms after the transposed "
+               "exchange), dot-product test against it (tangents), or to the library primal (hand/proto primal)");
+    if (!options.json_path.empty()) write_json(world, options.json_path, {&table, &targets});
+  } catch (const Error& e) {
+    root_print(env.world(), std::string("bench_kernels: ") + e.what());
+    exit_code = 1;
+  }
+  return exit_code;
+}
