@@ -36,17 +36,39 @@ using Kokkos::Experimental::tanh;
 }  // namespace kmath
 
 // ---- plain doubles ----
-KOKKOS_INLINE_FUNCTION double sqrt(double x) { return kmath::sqrt(x); }
-KOKKOS_INLINE_FUNCTION double exp(double x) { return kmath::exp(x); }
-KOKKOS_INLINE_FUNCTION double log(double x) { return kmath::log(x); }
-KOKKOS_INLINE_FUNCTION double pow(double x, double p) { return kmath::pow(x, p); }
-KOKKOS_INLINE_FUNCTION double abs(double x) { return x < 0 ? -x : x; }
-KOKKOS_INLINE_FUNCTION double fabs(double x) { return x < 0 ? -x : x; }
-KOKKOS_INLINE_FUNCTION double tanh(double x) { return kmath::tanh(x); }
-KOKKOS_INLINE_FUNCTION double sin(double x) { return kmath::sin(x); }
-KOKKOS_INLINE_FUNCTION double cos(double x) { return kmath::cos(x); }
-KOKKOS_INLINE_FUNCTION double min(double a, double b) { return b < a ? b : a; }
-KOKKOS_INLINE_FUNCTION double max(double a, double b) { return a < b ? b : a; }
+KOKKOS_INLINE_FUNCTION double sqrt(double x) {
+  return kmath::sqrt(x);
+}
+KOKKOS_INLINE_FUNCTION double exp(double x) {
+  return kmath::exp(x);
+}
+KOKKOS_INLINE_FUNCTION double log(double x) {
+  return kmath::log(x);
+}
+KOKKOS_INLINE_FUNCTION double pow(double x, double p) {
+  return kmath::pow(x, p);
+}
+KOKKOS_INLINE_FUNCTION double abs(double x) {
+  return x < 0 ? -x : x;
+}
+KOKKOS_INLINE_FUNCTION double fabs(double x) {
+  return x < 0 ? -x : x;
+}
+KOKKOS_INLINE_FUNCTION double tanh(double x) {
+  return kmath::tanh(x);
+}
+KOKKOS_INLINE_FUNCTION double sin(double x) {
+  return kmath::sin(x);
+}
+KOKKOS_INLINE_FUNCTION double cos(double x) {
+  return kmath::cos(x);
+}
+KOKKOS_INLINE_FUNCTION double min(double a, double b) {
+  return b < a ? b : a;
+}
+KOKKOS_INLINE_FUNCTION double max(double a, double b) {
+  return a < b ? b : a;
+}
 
 // ---- Dual numbers: value and chain rule ----
 namespace detail {
@@ -55,7 +77,7 @@ template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> chain(const Dual<T, N>& a, T f, T slope) {
   Dual<T, N> r;
   r.val = f;
-  for (int n = 0; n < N; ++n) r.d[n] = slope * a.d[n];
+  for (int n = 0; n < N; ++n) r.d[n] = zmul(slope, a.d[n]);
   return r;
 }
 }  // namespace detail

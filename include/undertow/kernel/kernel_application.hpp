@@ -1,7 +1,7 @@
 // KernelApplication<K>: a kernel bound to its fields, run forward, in tangent
 // mode and in reverse.
 //
-// * forward():   out = f(in) on every owned cell (MDRange parallel_for).
+// * forward():   out = f(in) on every owned cell (row loops, row_assembly.hpp).
 // * tangent<N>(): out and its N tangent directions from in and its tangents,
 //   in one pass (Dual<double, N>).
 // * adjoint():   in_bar += (d out / d in)^T out_bar, assembled in one of three forms:
@@ -16,19 +16,23 @@
 //   - ScatterColoured: the same in (2r+1)^dim colour passes without atomics.
 // The local derivative of one cell is forward mode over the stencil: the kernel
 // runs on Dual<double, K::input_values> seeded at one offset at a time (no tape,
-// no heap, no virtuals). adjoint() does not exchange, zero or fold anything:
+// no heap, no virtuals). In Gather form the offsets are unrolled at compile time
+// and Dual's structural zeros remove the terms of unseeded inputs (see
+// row_assembly.hpp and docs/kernels.md for why and what it costs). adjoint() does not exchange, zero or fold anything:
 // that is the caller's (usually a Program's) business.
 #pragma once
 
 #include <Kokkos_Core.hpp>
-
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
 
 #include "undertow/core/error.hpp"
 #include "undertow/field/field.hpp"
 #include "undertow/kernel/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
+#include "undertow/kernel/row_assembly.hpp"
 
 namespace undertow {
 
@@ -45,7 +49,8 @@ class KernelApplication {
     const Stencil& s = K::stencil;
     const Decomposition& dec = inputs_[0].decomposition();
     if (s.dim != dec.dim()) {
-      throw Error("kernel stencil is " + std::to_string(s.dim) + "D but the grid is " + std::to_string(dec.dim()) + "D");
+      throw Error("kernel stencil is " + std::to_string(s.dim) + "D but the grid is " + std::to_string(dec.dim()) +
+                  "D");
     }
     for (int f = 0; f < NI; ++f) {
       check_field(inputs_[f], K::input_components(f), "input " + std::to_string(f));
@@ -70,13 +75,14 @@ class KernelApplication {
   const K& kernel() const { return kernel_; }
 
   void forward() const {
-    KernelData<K> data = make_data({}, {});
+    const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, {}, {});
+    const detail::Rows rows(K::stencil.dim, {0, 0, 0}, inputs_[0].decomposition().owned_cells());
     Kokkos::parallel_for(
-        "undertow::kernel_forward", owned_policy(), KOKKOS_LAMBDA(int i, int j, int k) {
-          const PrimalInput<K> in{data, Index3{i, j, k}};
-          CellOutput<K, double> out;
-          data.kernel(in, out);
-          write_values(data, Index3{i, j, k}, out);
+        "undertow::kernel_forward", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+          Index3 p;
+          int length;
+          rows.item(w, p, length);
+          detail::forward_row<K>(data, p, length);
         });
   }
 
@@ -86,22 +92,14 @@ class KernelApplication {
   void tangent(const InputFields& input_tangents, const OutputFields& output_tangents) const {
     for (int f = 0; f < NI; ++f) check_aux(input_tangents[f], inputs_[f], N, "input tangent");
     for (int f = 0; f < NO; ++f) check_aux(output_tangents[f], outputs_[f], N, "output tangent");
-    KernelData<K> data = make_data(input_tangents, output_tangents);
+    const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_tangents, output_tangents);
+    const detail::Rows rows(K::stencil.dim, {0, 0, 0}, inputs_[0].decomposition().owned_cells());
     Kokkos::parallel_for(
-        "undertow::kernel_tangent", owned_policy(), KOKKOS_LAMBDA(int i, int j, int k) {
-          const Index3 p{i, j, k};
-          const TangentInput<K, N> in{data, p};
-          CellOutput<K, Dual<double, N>> out;
-          data.kernel(in, out);
-          for (int f = 0; f < NO; ++f) {
-            const int ncomp = K::output_components(f);
-            const Index3& s = data.out_shift[f];
-            for (int c = 0; c < ncomp; ++c) {
-              const Dual<double, N>& y = out.v[K::output_slot(f, c)];
-              data.out[f](c, i + s[0], j + s[1], k + s[2]) = y.val;
-              for (int n = 0; n < N; ++n) data.out_aux[f](n * ncomp + c, i + s[0], j + s[1], k + s[2]) = y.d[n];
-            }
-          }
+        "undertow::kernel_tangent", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+          Index3 p;
+          int length;
+          rows.item(w, p, length);
+          detail::tangent_row<K, N>(data, p, length);
         });
   }
 
@@ -109,18 +107,11 @@ class KernelApplication {
   void adjoint(const OutputFields& output_adjoints, const InputFields& input_adjoints, AdjointForm form) const {
     for (int f = 0; f < NI; ++f) check_aux(input_adjoints[f], inputs_[f], 1, "input adjoint");
     for (int f = 0; f < NO; ++f) check_aux(output_adjoints[f], outputs_[f], 1, "output adjoint");
-    const KernelData<K> data = make_data(input_adjoints, output_adjoints);
-    switch (form) {
-      case AdjointForm::Gather:
-        adjoint_gather(data);
-        break;
-      case AdjointForm::ScatterAtomic:
-        adjoint_scatter(data, /*atomic=*/true);
-        break;
-      case AdjointForm::ScatterColoured:
-        adjoint_scatter(data, /*atomic=*/false);
-        break;
+    if (form == AdjointForm::Gather) {
+      adjoint_gather(input_adjoints, output_adjoints);
+      return;
     }
+    adjoint_scatter(make_data(input_adjoints, output_adjoints), /*atomic=*/form == AdjointForm::ScatterAtomic);
   }
 
   /// Ghost width the inputs need for a Gather adjoint (2r: the stencils of the
@@ -139,8 +130,8 @@ class KernelApplication {
                         const std::string& role) {
     if (!aux.valid() || aux.components() != primal.components() * per_component || aux.ghost() != primal.ghost() ||
         &aux.decomposition() != &primal.decomposition()) {
-      throw Error("kernel " + role + " for '" + primal.name() + "' must have the layout of '" + primal.name() + "' with " +
-                  std::to_string(primal.components() * per_component) + " component(s)");
+      throw Error("kernel " + role + " for '" + primal.name() + "' must have the layout of '" + primal.name() +
+                  "' with " + std::to_string(primal.components() * per_component) + " component(s)");
     }
   }
 
@@ -163,21 +154,6 @@ class KernelApplication {
       d.periodic[a] = dec.grid().periodic[a];
     }
     return d;
-  }
-
-  Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>> owned_policy() const {
-    const Index3 n = inputs_[0].decomposition().owned_cells();
-    return Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {n[0], n[1], n[2]});
-  }
-
-  KOKKOS_INLINE_FUNCTION static void write_values(const KernelData<K>& data, const Index3& p,
-                                                  const CellOutput<K, double>& out) {
-    for (int f = 0; f < NO; ++f) {
-      const Index3& s = data.out_shift[f];
-      for (int c = 0; c < K::output_components(f); ++c) {
-        data.out[f](c, p[0] + s[0], p[1] + s[1], p[2] + s[2]) = out.v[K::output_slot(f, c)];
-      }
-    }
   }
 
   /// Output adjoints of cell p, in output-slot order.
@@ -206,10 +182,9 @@ class KernelApplication {
     }
   }
 
-  void adjoint_gather(const KernelData<K>& data) const {
+  void adjoint_gather(const InputFields& input_adjoints, const OutputFields& output_adjoints) const {
     const Decomposition& dec = inputs_[0].decomposition();
-    const Stencil st = K::stencil;
-    const int r = st.radius;
+    const int r = K::stencil.radius;
     for (int f = 0; f < NI; ++f) {
       if (inputs_[f].ghost() < 2 * r) {
         throw Error("gather adjoint: input '" + inputs_[f].name() + "' needs ghost width " + std::to_string(2 * r) +
@@ -223,36 +198,27 @@ class KernelApplication {
     }
     // Cells whose adjoint this rank assembles: owned, plus ghosts beyond a wall
     // (their values feed the transposed boundary condition, not a neighbour).
+    // [safe_lo, safe_hi): cells whose transposed stencil stays inside the domain.
     Index3 lo{0, 0, 0}, hi = dec.owned_cells();
+    Index3 safe_lo = lo, safe_hi = hi;
     for (int a = 0; a < dec.dim(); ++a) {
-      if (!dec.grid().periodic[a] && dec.at_boundary(a, 0)) lo[a] = -r;
-      if (!dec.grid().periodic[a] && dec.at_boundary(a, 1)) hi[a] += r;
+      const bool wall = !dec.grid().periodic[a];
+      if (wall && dec.at_boundary(a, 0)) lo[a] = -r;
+      if (wall && dec.at_boundary(a, 1)) hi[a] += r;
+      safe_lo[a] = lo[a];
+      safe_hi[a] = hi[a];
+      if (wall) {
+        // Owned-relative p is safe if r <= origin + p < cells - r.
+        const std::int64_t first = r - dec.owned_lo()[a], last = dec.grid().cells[a] - r - dec.owned_lo()[a];
+        safe_lo[a] = static_cast<int>(std::max<std::int64_t>(first, lo[a]));
+        safe_hi[a] = static_cast<int>(std::min<std::int64_t>(last, hi[a]));
+      }
     }
+    const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_adjoints, output_adjoints);
+    const detail::Rows rows(K::stencil.dim, lo, hi);
     Kokkos::parallel_for(
-        "undertow::kernel_adjoint_gather",
-        // Kokkos 3.4 MDRange rejects negative bounds: iterate from 0 and shift.
-        Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]}),
-        KOKKOS_LAMBDA(int ti, int tj, int tk) {
-          const int i = ti + lo[0], j = tj + lo[1], k = tk + lo[2];
-          double acc[K::input_values];
-          for (int s = 0; s < K::input_values; ++s) acc[s] = 0.0;
-          for (int q = 0; q < st.size(); ++q) {
-            const Index3 o = st.offset(q);
-            const Index3 c{i - o[0], j - o[1], k - o[2]};  // the cell whose stencil reaches (i,j,k)
-            if (!data.inside_domain(c)) continue;
-            double out_bar[K::output_values];
-            load_output_adjoints(data, c, out_bar);
-            double contribution[K::input_values];
-            local_vjp(data, c, o, out_bar, contribution);
-            for (int s = 0; s < K::input_values; ++s) acc[s] += contribution[s];
-          }
-          for (int f = 0; f < NI; ++f) {
-            const Index3& s = data.in_shift[f];
-            for (int c = 0; c < K::input_components(f); ++c) {
-              data.in_aux[f](c, i + s[0], j + s[1], k + s[2]) += acc[K::input_slot(f, c)];
-            }
-          }
-        });
+        "undertow::kernel_adjoint_gather", rows.policy(),
+        KOKKOS_LAMBDA(std::int64_t w) { detail::gather_item<K>(data, rows, safe_lo, safe_hi, w); });
   }
 
   void adjoint_scatter(const KernelData<K>& data, bool atomic) const {

@@ -4,8 +4,9 @@
 // *star* of radius r (the cell and up to r cells along each axis, e.g. the 5-point
 // Laplacian in 2D or a fourth-order 9-point star) or a *box* [-r, r]^dim (corners
 // included, e.g. a 9-point 2D stencil). The library derives halo widths and the
-// transposed (gather) stencil from it; offsets are enumerated on the fly, so a
-// Stencil is a tiny POD usable inside device code.
+// transposed (gather) stencil from it; offsets are enumerated on the fly (at
+// compile time where the stencil is a constant), so a Stencil is a tiny POD usable
+// inside device code.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -35,7 +36,7 @@ struct Stencil {
   }
 
   /// Offset number q in [0, size()): a fixed order, the same on every rank.
-  KOKKOS_INLINE_FUNCTION Index3 offset(int q) const {
+  KOKKOS_INLINE_FUNCTION constexpr Index3 offset(int q) const {
     Index3 o{0, 0, 0};
     if (shape == StencilShape::Star) {
       if (q == 0) return o;
