@@ -1,14 +1,14 @@
-// The objects a kernel body sees: input accessors and the output record.
+// The objects a kernel body sees: the output record, and an input accessor over
+// Kokkos views.
 //
-// One kernel body is evaluated with three kinds of input accessor, all exposing
-// `in(f, di, dj, dk)`, `in.comp(f, c, di, dj, dk)` and `in.global(d)`:
-//   PrimalInput      scalar = double: plain values;
-//   TangentInput<N>  scalar = Dual<double, N>: values with N tangent directions
-//                    read from the tangent fields;
-//   SeededInput      scalar = Dual<double, K::input_values>: values whose
-//                    derivative is seeded at ONE stencil offset, so the outputs
-//                    carry d out / d in(cell + offset) for every input component
-//                    (the local derivative used by the adjoint assemblies).
+// Every input accessor exposes `in(f, di, dj, dk)`, `in.comp(f, c, di, dj, dk)`,
+// `in.global(d)` and the type `scalar`. The assemblies of KernelApplication use
+// the accessors of row_assembly.hpp (raw pointers along rows: plain values, values
+// with N tangent directions, values seeded at one stencil offset known at compile
+// time). SeededInput here is the view-based accessor seeded at ONE offset known
+// at run time (scalar = Dual<double, K::input_values>, so the outputs carry
+// d out / d in(cell + offset) for every input component), for one-off local
+// derivatives such as the Jacobi diagonal of linear_solve.
 // Reads outside the declared stencil abort in builds with UNDERTOW_CHECK_STENCIL
 // (on by default unless NDEBUG). Everything here is device code over PODs.
 #pragma once
@@ -67,45 +67,6 @@ KOKKOS_INLINE_FUNCTION void check_stencil(const Stencil& s, int di, int dj, int 
 #endif
 }
 }  // namespace detail
-
-template <class K>
-struct PrimalInput {
-  using scalar = double;
-  const KernelData<K>& data;
-  Index3 p;
-
-  KOKKOS_INLINE_FUNCTION double comp(int f, int c, int di, int dj = 0, int dk = 0) const {
-    detail::check_stencil(K::stencil, di, dj, dk);
-    const Index3& s = data.in_shift[f];
-    return data.in[f](c, p[0] + di + s[0], p[1] + dj + s[1], p[2] + dk + s[2]);
-  }
-  KOKKOS_INLINE_FUNCTION double operator()(int f, int di, int dj = 0, int dk = 0) const {
-    return comp(f, 0, di, dj, dk);
-  }
-  /// Global index of the cell being computed in dimension d.
-  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
-};
-
-template <class K, int N>
-struct TangentInput {
-  using scalar = Dual<double, N>;
-  const KernelData<K>& data;
-  Index3 p;
-
-  KOKKOS_INLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
-    detail::check_stencil(K::stencil, di, dj, dk);
-    const Index3& s = data.in_shift[f];
-    const int i = p[0] + di + s[0], j = p[1] + dj + s[1], k = p[2] + dk + s[2];
-    scalar x(data.in[f](c, i, j, k));
-    const int ncomp = K::input_components(f);
-    for (int n = 0; n < N; ++n) x.d[n] = data.in_aux[f](n * ncomp + c, i, j, k);
-    return x;
-  }
-  KOKKOS_INLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
-    return comp(f, 0, di, dj, dk);
-  }
-  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
-};
 
 template <class K>
 struct SeededInput {

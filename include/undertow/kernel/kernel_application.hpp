@@ -16,10 +16,10 @@
 //   - ScatterColoured: the same in (2r+1)^dim colour passes without atomics.
 // The local derivative of one cell is forward mode over the stencil: the kernel
 // runs on Dual<double, K::input_values> seeded at one offset at a time (no tape,
-// no heap, no virtuals). In Gather form the offsets are unrolled at compile time
-// and Dual's structural zeros remove the terms of unseeded inputs (see
-// row_assembly.hpp and docs/kernels.md for why and what it costs). adjoint() does not exchange, zero or fold anything:
-// that is the caller's (usually a Program's) business.
+// no heap, no virtuals). The offsets are unrolled at compile time and Dual's
+// structural zeros remove the terms of unseeded inputs (see row_assembly.hpp and
+// docs/kernels.md for why and what it costs). adjoint() does not exchange, zero
+// or fold anything: that is the caller's (usually a Program's) business.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -30,7 +30,6 @@
 
 #include "undertow/core/error.hpp"
 #include "undertow/field/field.hpp"
-#include "undertow/kernel/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
 #include "undertow/kernel/row_assembly.hpp"
 
@@ -111,7 +110,7 @@ class KernelApplication {
       adjoint_gather(input_adjoints, output_adjoints);
       return;
     }
-    adjoint_scatter(make_data(input_adjoints, output_adjoints), /*atomic=*/form == AdjointForm::ScatterAtomic);
+    adjoint_scatter(input_adjoints, output_adjoints, /*atomic=*/form == AdjointForm::ScatterAtomic);
   }
 
   /// Ghost width the inputs need for a Gather adjoint (2r: the stencils of the
@@ -132,53 +131,6 @@ class KernelApplication {
         &aux.decomposition() != &primal.decomposition()) {
       throw Error("kernel " + role + " for '" + primal.name() + "' must have the layout of '" + primal.name() +
                   "' with " + std::to_string(primal.components() * per_component) + " component(s)");
-    }
-  }
-
-  KernelData<K> make_data(const InputFields& in_aux, const OutputFields& out_aux) const {
-    KernelData<K> d{kernel_, {}, {}, {}, {}, {}, {}, {}, {}, {}};
-    const Decomposition& dec = inputs_[0].decomposition();
-    for (int f = 0; f < NI; ++f) {
-      d.in[f] = inputs_[f].view();
-      if (in_aux[f].valid()) d.in_aux[f] = in_aux[f].view();
-      d.in_shift[f] = Index3{inputs_[f].ghost(0), inputs_[f].ghost(1), inputs_[f].ghost(2)};
-    }
-    for (int f = 0; f < NO; ++f) {
-      d.out[f] = outputs_[f].view();
-      if (out_aux[f].valid()) d.out_aux[f] = out_aux[f].view();
-      d.out_shift[f] = Index3{outputs_[f].ghost(0), outputs_[f].ghost(1), outputs_[f].ghost(2)};
-    }
-    for (int a = 0; a < 3; ++a) {
-      d.origin[a] = dec.owned_lo()[a];
-      d.global_cells[a] = dec.grid().cells[a];
-      d.periodic[a] = dec.grid().periodic[a];
-    }
-    return d;
-  }
-
-  /// Output adjoints of cell p, in output-slot order.
-  KOKKOS_INLINE_FUNCTION static void load_output_adjoints(const KernelData<K>& data, const Index3& p,
-                                                          double (&out_bar)[K::output_values]) {
-    for (int f = 0; f < NO; ++f) {
-      const Index3& s = data.out_shift[f];
-      for (int c = 0; c < K::output_components(f); ++c) {
-        out_bar[K::output_slot(f, c)] = data.out_aux[f](c, p[0] + s[0], p[1] + s[1], p[2] + s[2]);
-      }
-    }
-  }
-
-  /// contribution[slot] = sum_m out_bar[m] * d out_m(cell) / d in_slot(cell + seed).
-  KOKKOS_INLINE_FUNCTION static void local_vjp(const KernelData<K>& data, const Index3& cell, const Index3& seed,
-                                               const double (&out_bar)[K::output_values],
-                                               double (&contribution)[K::input_values]) {
-    using D = Dual<double, K::input_values>;
-    const SeededInput<K> in{data, cell, seed};
-    CellOutput<K, D> out;
-    data.kernel(in, out);
-    for (int s = 0; s < K::input_values; ++s) contribution[s] = 0.0;
-    for (int m = 0; m < K::output_values; ++m) {
-      const double w = out_bar[m];
-      for (int s = 0; s < K::input_values; ++s) contribution[s] += w * out.v[m].d[s];
     }
   }
 
@@ -221,40 +173,23 @@ class KernelApplication {
         KOKKOS_LAMBDA(std::int64_t w) { detail::gather_item<K>(data, rows, safe_lo, safe_hi, w); });
   }
 
-  void adjoint_scatter(const KernelData<K>& data, bool atomic) const {
-    const Stencil st = K::stencil;
+  void adjoint_scatter(const InputFields& input_adjoints, const OutputFields& output_adjoints, bool atomic) const {
+    const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_adjoints, output_adjoints);
     const Index3 n = inputs_[0].decomposition().owned_cells();
-    auto body = KOKKOS_LAMBDA(int i, int j, int k, bool use_atomics) {
-      const Index3 p{i, j, k};
-      double out_bar[K::output_values];
-      load_output_adjoints(data, p, out_bar);
-      for (int q = 0; q < st.size(); ++q) {
-        const Index3 o = st.offset(q);
-        double contribution[K::input_values];
-        local_vjp(data, p, o, out_bar, contribution);
-        for (int f = 0; f < NI; ++f) {
-          const Index3& s = data.in_shift[f];
-          for (int c = 0; c < K::input_components(f); ++c) {
-            double& target = data.in_aux[f](c, i + o[0] + s[0], j + o[1] + s[1], k + o[2] + s[2]);
-            const double w = contribution[K::input_slot(f, c)];
-            if (use_atomics) {
-              Kokkos::atomic_add(&target, w);
-            } else {
-              target += w;
-            }
-          }
-        }
-      }
-    };
     if (atomic) {
+      const detail::Rows rows(K::stencil.dim, {0, 0, 0}, n);
       Kokkos::parallel_for(
-          "undertow::kernel_adjoint_scatter_atomic",
-          Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {n[0], n[1], n[2]}),
-          KOKKOS_LAMBDA(int i, int j, int k) { body(i, j, k, true); });
+          "undertow::kernel_adjoint_scatter_atomic", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+            Index3 p;
+            int length;
+            rows.item(w, p, length);
+            detail::scatter_run<K, true>(data, p, length, 1);
+          });
       return;
     }
     // Cells of one colour are 2r+1 apart in every dimension: their stencils are
     // disjoint, so one colour pass has no write conflicts.
+    const Stencil st = K::stencil;
     const int w = 2 * st.radius + 1;
     const int dim = st.dim;
     const int colours = st.size() == 1 ? 1 : (dim == 1 ? w : dim == 2 ? w * w : w * w * w);
@@ -269,11 +204,15 @@ class KernelApplication {
       for (int a = dim; a < 3; ++a) count[a] = n[a];
       if (count[0] == 0 || count[1] == 0 || count[2] == 0) continue;
       const Index3 stride{dim > 0 ? w : 1, dim > 1 ? w : 1, dim > 2 ? w : 1};
+      // Rows of the colour's sub-grid, mapped back to cells.
+      const detail::Rows rows(dim, {0, 0, 0}, count);
       Kokkos::parallel_for(
-          "undertow::kernel_adjoint_scatter_coloured",
-          Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {count[0], count[1], count[2]}),
-          KOKKOS_LAMBDA(int ti, int tj, int tk) {
-            body(first[0] + ti * stride[0], first[1] + tj * stride[1], first[2] + tk * stride[2], false);
+          "undertow::kernel_adjoint_scatter_coloured", rows.policy(), KOKKOS_LAMBDA(std::int64_t item) {
+            Index3 q;
+            int length;
+            rows.item(item, q, length);
+            const Index3 p{first[0] + q[0] * stride[0], first[1] + q[1] * stride[1], first[2] + q[2] * stride[2]};
+            detail::scatter_run<K, false>(data, p, length, stride[rows.inner]);
           });
     }
   }

@@ -1,5 +1,5 @@
 // Row assembly: the cell loops behind KernelApplication's forward, tangent and
-// gather adjoint (internal; users call KernelApplication).
+// adjoint assemblies (internal; users call KernelApplication).
 //
 // One work item is a run of cells along the unit-stride dimension of a row (rows
 // are cut in chunks so that 1D and short grids still give every thread work).
@@ -8,7 +8,7 @@
 //     Kokkos' default tiles are 2 x 2 x 1 cells and every 4 cells pay the tile
 //     bookkeeping. A row is an inner loop the compiler can vectorise; fields are
 //     read through raw pointers with the unit stride known at compile time.
-//  2. Compile-time seeds in the gather adjoint. The loop over stencil offsets is
+//  2. Compile-time seeds in the adjoints. The loop over stencil offsets is
 //     unrolled at compile time (the stencil is constexpr), so the accessor knows
 //     statically which reads carry the seed, and Dual's structural zeros (see
 //     dual.hpp) drop the arithmetic of every input that does not: evaluating the
@@ -26,27 +26,11 @@
 #include <cstdint>
 
 #include "undertow/ad/dual.hpp"
+#include "undertow/core/row_range.hpp"
 #include "undertow/core/types.hpp"
 #include "undertow/field/field.hpp"
 #include "undertow/kernel/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
-
-#if defined(__GNUC__) && !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)
-#define UNDERTOW_FLATTEN __attribute__((flatten))
-#else
-#define UNDERTOW_FLATTEN
-#endif
-
-// The cells of one row write fields that no read of the row aliases (outputs are
-// never inputs: KernelApplication checks it). GCC ignores __restrict__ on local
-// pointers and gives up vectorising beyond 10 run-time alias checks.
-#if defined(__clang__)
-#define UNDERTOW_IVDEP _Pragma("clang loop vectorize(assume_safety)")
-#elif defined(__GNUC__)
-#define UNDERTOW_IVDEP _Pragma("GCC ivdep")
-#else
-#define UNDERTOW_IVDEP
-#endif
 
 namespace undertow::detail {
 
@@ -139,41 +123,6 @@ RowData<K> make_row_data(const K& kernel, const std::array<Field<double>, K::num
   }
   return d;
 }
-
-/// Rows of a box [lo, hi) along the innermost used dimension, cut in chunks.
-struct Rows {
-  int inner;  // the unit-stride dimension (dim - 1)
-  Index3 lo, hi;
-  int chunk, chunks_per_row;
-  std::int64_t rows;
-
-  Rows(int dim, Index3 lo_, Index3 hi_) : inner(dim - 1), lo(lo_), hi(hi_) {
-    const int length = hi[inner] - lo[inner];
-    chunk = length < 2048 ? (length > 0 ? length : 1) : 2048;
-    chunks_per_row = (length + chunk - 1) / chunk;
-    rows = 1;
-    for (int a = 0; a < 3; ++a)
-      if (a != inner) rows *= (hi[a] - lo[a]);
-  }
-  std::int64_t items() const { return rows * chunks_per_row; }
-  Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>> policy() const {
-    return Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, items());
-  }
-  /// First cell of work item w, and its length.
-  KOKKOS_INLINE_FUNCTION void item(std::int64_t w, Index3& p, int& length) const {
-    std::int64_t row = w / chunks_per_row;
-    const int c = static_cast<int>(w % chunks_per_row);
-    for (int a = 2; a >= 0; --a) {
-      if (a == inner) continue;
-      const int extent = hi[a] - lo[a];
-      p[a] = lo[a] + static_cast<int>(row % extent);
-      row /= extent;
-    }
-    p[inner] = lo[inner] + c * chunk;
-    const int end = p[inner] + chunk < hi[inner] ? p[inner] + chunk : hi[inner];
-    length = end - p[inner];
-  }
-};
 
 /// Compile-time loop Q = First .. Count-1 calling f.template step<Q>().
 template <int Q, int Count>
@@ -421,6 +370,67 @@ KOKKOS_INLINE_FUNCTION void gather_item(const RowData<K>& data, const Rows& rows
   if (a0 > start) gather_run<K, true>(data, p, start, a0);
   if (a1 > a0) gather_run<K, false>(data, p, a0, a1);
   if (end > a1) gather_run<K, true>(data, p, a1, end);
+}
+
+/// One cell p of a scatter adjoint: for every offset o (unrolled), in_bar(p + o) +=
+/// (d out(p) / d in(p + o))^T out_bar(p), with atomics or (one colour of a
+/// conflict-free colouring) plain adds. Contributions known to be zero are not
+/// written at all.
+template <class K, bool Atomic>
+struct ScatterCell {
+  static constexpr int Dim = K::stencil.dim;
+  const RowData<K>& data;
+  const double* const* at_in;  // inputs at p
+  double* const* at_in_bar;    // input adjoints at p
+  Index3 p;
+  double out_bar[K::output_values];
+
+  template <int Q>
+  KOKKOS_FORCEINLINE_FUNCTION void step() {
+    constexpr Index3 o = K::stencil.offset(Q);
+    const RowSeededInput<K, o[0], o[1], o[2]> in{data, at_in, p};
+    CellOutput<K, Dual<double, K::input_values>> out;
+    data.kernel(in, out);
+    constexpr SlotTable<K::input_values> slots = input_slot_table<K>();
+    for (int s = 0; s < K::input_values; ++s) {
+      double contribution = 0.0;
+      for (int m = 0; m < K::output_values; ++m) contribution = zadd(contribution, zmul(out_bar[m], out.v[m].d[s]));
+      if (known_zero(contribution)) continue;
+      const int f = slots.field[s];
+      double* target = at_in_bar[f] + rel<Dim>(data.in_stride[f], slots.comp[s], o[0], o[1], o[2]);
+      if (Atomic) {
+        Kokkos::atomic_add(target, contribution);
+      } else {
+        *target += contribution;
+      }
+    }
+  }
+};
+
+/// Scatter adjoint of `count` cells of the row through p, `step` cells apart.
+/// (No ivdep: neighbouring cells of a row write to the same targets.)
+template <class K, bool Atomic>
+UNDERTOW_FLATTEN KOKKOS_FUNCTION void scatter_run(const RowData<K>& shared, Index3 p, int count, int step) {
+  constexpr int NI = K::num_inputs, inner = K::stencil.dim - 1;
+  const RowData<K> data = shared;
+  const int start = p[inner];
+  for (int t = 0; t < count; ++t) {
+    p[inner] = start + t * step;
+    const double* at_in[NI];
+    double* at_in_bar[NI];
+    for (int f = 0; f < NI; ++f) {
+      const std::ptrdiff_t o = cell_offset<K>(data.in_stride[f], p);
+      at_in[f] = data.in[f] + o;
+      at_in_bar[f] = data.in_aux[f] + o;
+    }
+    ScatterCell<K, Atomic> cell{data, at_in, at_in_bar, p, {}};
+    constexpr SlotTable<K::output_values> slots = output_slot_table<K>();
+    for (int m = 0; m < K::output_values; ++m) {
+      const int f = slots.field[m];
+      cell.out_bar[m] = data.out_aux[f][cell_offset<K>(data.out_stride[f], p) + slots.comp[m] * data.out_stride[f][0]];
+    }
+    Unroll<0, K::stencil.size()>::run(cell);
+  }
 }
 
 }  // namespace undertow::detail
