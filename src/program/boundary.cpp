@@ -1,7 +1,6 @@
 #include "undertow/program/boundary.hpp"
 
 #include <Kokkos_Core.hpp>
-
 #include <sstream>
 
 #include "undertow/core/error.hpp"
@@ -9,31 +8,30 @@
 namespace undertow {
 namespace {
 
-struct FaceCoefficients {
-  Kokkos::View<double*, MemSpace> sign, offset;  // per (direction, component)
+/// ghost = sign_of(c) * mirrored interior value + offset, for component c of a
+/// field holding `components` values per direction. A POD captured by value: a
+/// boundary fill allocates nothing.
+struct FaceRule {
+  double sign = 1.0;
+  double normal_sign = 1.0;  // sign of the component a Reflect condition flips
+  double offset = 0.0;
+  int normal_component = -1;
+  int components = 1;
+
+  KOKKOS_INLINE_FUNCTION double sign_of(int c) const { return c % components == normal_component ? normal_sign : sign; }
 };
 
-FaceCoefficients coefficients(const FaceCondition& c, int components, int directions, bool linear_only) {
-  const int n = components * directions;
-  auto sign_h = Kokkos::View<double*, Kokkos::HostSpace>("bc_sign", n);
-  auto offset_h = Kokkos::View<double*, Kokkos::HostSpace>("bc_offset", n);
-  for (int dir = 0; dir < directions; ++dir) {
-    for (int comp = 0; comp < components; ++comp) {
-      double s = 1.0, a = 0.0;
-      if (c.kind == FaceCondition::Kind::Dirichlet) {
-        s = -1.0;
-        a = 2.0 * c.value;
-      } else if (c.kind == FaceCondition::Kind::Reflect && comp == c.normal_component) {
-        s = -1.0;
-      }
-      sign_h(dir * components + comp) = s;
-      offset_h(dir * components + comp) = linear_only ? 0.0 : a;
-    }
+FaceRule face_rule(const FaceCondition& c, int components, bool linear_only) {
+  FaceRule r;
+  r.components = components;
+  if (c.kind == FaceCondition::Kind::Dirichlet) {
+    r.sign = -1.0;
+    r.offset = linear_only ? 0.0 : 2.0 * c.value;
+  } else if (c.kind == FaceCondition::Kind::Reflect) {
+    r.normal_component = c.normal_component;
+    r.normal_sign = -1.0;
   }
-  FaceCoefficients fc;
-  fc.sign = Kokkos::create_mirror_view_and_copy(MemSpace(), sign_h);
-  fc.offset = Kokkos::create_mirror_view_and_copy(MemSpace(), offset_h);
-  return fc;
+  return r;
 }
 
 bool face_is_wall(const Field<double>& f, int d, int side) {
@@ -87,7 +85,8 @@ void check_boundary(const Field<double>& f, const BoundaryConditions& bc) {
           os << "the dimension is periodic (periodicity is handled by the halo exchange)";
           throw Error(os.str());
         }
-        if (c.kind == FaceCondition::Kind::Reflect && (c.normal_component < 0 || c.normal_component >= f.components())) {
+        if (c.kind == FaceCondition::Kind::Reflect &&
+            (c.normal_component < 0 || c.normal_component >= f.components())) {
           os << "reflect flips component " << c.normal_component << " but the field has " << f.components();
           throw Error(os.str());
         }
@@ -108,12 +107,11 @@ void apply_boundary(const Field<double>& f, const BoundaryConditions& bc, int co
     for (int side = 0; side < 2; ++side) {
       const FaceCondition& c = bc.face[d][side];
       if (c.kind == FaceCondition::Kind::None || !face_is_wall(f, d, side) || f.ghost(d) == 0) continue;
-      const FaceCoefficients fc = coefficients(c, components, directions, linear_only);
-      auto sign = fc.sign;
-      auto offset = fc.offset;
-      for_face(f, d, side, components * directions, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
-        v(comp, gh[0], gh[1], gh[2]) = sign(comp) * v(comp, in[0], in[1], in[2]) + offset(comp);
-      });
+      const FaceRule rule = face_rule(c, components, linear_only);
+      for_face(
+          f, d, side, components * directions, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
+            v(comp, gh[0], gh[1], gh[2]) = rule.sign_of(comp) * v(comp, in[0], in[1], in[2]) + rule.offset;
+          });
     }
   }
   Kokkos::fence();
@@ -125,13 +123,14 @@ void apply_boundary_transpose(const Field<double>& f_bar, const BoundaryConditio
     for (int side = 1; side >= 0; --side) {
       const FaceCondition& c = bc.face[d][side];
       if (c.kind == FaceCondition::Kind::None || !face_is_wall(f_bar, d, side) || f_bar.ghost(d) == 0) continue;
-      auto sign = coefficients(c, components, 1, true).sign;
+      const FaceRule rule = face_rule(c, components, /*linear_only=*/true);
       // Each ghost cell mirrors a distinct interior cell, so this pass is race-free.
-      for_face(f_bar, d, side, components, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
-        double& ghost = v(comp, gh[0], gh[1], gh[2]);
-        v(comp, in[0], in[1], in[2]) += sign(comp) * ghost;
-        ghost = 0.0;
-      });
+      for_face(
+          f_bar, d, side, components, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
+            double& ghost = v(comp, gh[0], gh[1], gh[2]);
+            v(comp, in[0], in[1], in[2]) += rule.sign_of(comp) * ghost;
+            ghost = 0.0;
+          });
     }
   }
   Kokkos::fence();
@@ -145,10 +144,18 @@ std::string describe(const BoundaryConditions& bc, int dim) {
       const FaceCondition& c = bc.face[d][side];
       os << (d || side ? ", " : "") << axis[d] << (side ? "+" : "-") << ":";
       switch (c.kind) {
-        case FaceCondition::Kind::None: os << "none"; break;
-        case FaceCondition::Kind::Neumann: os << "neumann"; break;
-        case FaceCondition::Kind::Dirichlet: os << "dirichlet(" << c.value << ")"; break;
-        case FaceCondition::Kind::Reflect: os << "reflect(" << c.normal_component << ")"; break;
+        case FaceCondition::Kind::None:
+          os << "none";
+          break;
+        case FaceCondition::Kind::Neumann:
+          os << "neumann";
+          break;
+        case FaceCondition::Kind::Dirichlet:
+          os << "dirichlet(" << c.value << ")";
+          break;
+        case FaceCondition::Kind::Reflect:
+          os << "reflect(" << c.normal_component << ")";
+          break;
       }
     }
   }
