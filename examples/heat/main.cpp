@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return env.rank() == 0 ? app.exit(e) : 1;
+    return env.rank() == 0 ? app.exit(e) : e.get_exit_code();  // rank 0 prints
   }
   const MPI_Comm world = env.world();
   try {

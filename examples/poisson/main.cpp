@@ -94,7 +94,11 @@ int main(int argc, char** argv) {
   app.add_option("--output", output, "directory for poisson_gradient.h5/.xmf");
   app.add_flag("!--no-verify", verify_gradient, "skip the verification report");
   app.add_flag("!--no-output", write, "do not write HDF5");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return env.rank() == 0 ? app.exit(e) : e.get_exit_code();  // rank 0 prints
+  }
   const bool root = env.rank() == 0;
 
   try {

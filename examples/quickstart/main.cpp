@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return env.rank() == 0 ? app.exit(e) : 1;
+    return env.rank() == 0 ? app.exit(e) : e.get_exit_code();  // rank 0 prints
   }
   const MPI_Comm world = env.world();
   using undertow::root_print;
@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
       halo.exchange_adjoint(ety);
       const double lhs = undertow::dot_all(ex, y), rhs = undertow::dot_all(x, ety);
       char line[200];
-      std::snprintf(line, sizeof line, "  halo: <E x, y> = %.15f  <x, E^T y> = %.15f  (%d neighbour messages/rank)", lhs,
-                    rhs, halo.neighbor_count());
+      std::snprintf(line, sizeof line, "  halo: <E x, y> = %.15f  <x, E^T y> = %.15f  (%d neighbour messages/rank)",
+                    lhs, rhs, halo.neighbor_count());
       root_print(world, line);
     }
 
@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
     root_print(world, program.describe());
 
     undertow::set_by_global_index<double>(program.value(kappa), [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
-      return 1.0 + 0.5 * std::exp(-0.002 * double((i - cells / 2) * (i - cells / 2) + (j - cells / 3) * (j - cells / 3)));
+      return 1.0 +
+             0.5 * std::exp(-0.002 * double((i - cells / 2) * (i - cells / 2) + (j - cells / 3) * (j - cells / 3)));
     });
     undertow::fill(program.value(observed), 0.5);
 
