@@ -122,7 +122,7 @@ struct MusclSweep : Kernel<Inputs<1>, Outputs<1>> {
 
   /// v_m = u at m cells upwind.
   template <class In>
-  KOKKOS_INLINE_FUNCTION typename In::scalar v(const In& in, int m) const {
+  KOKKOS_FORCEINLINE_FUNCTION typename In::scalar v(const In& in, int m) const {
     const int o = upwind * m;
     return in(0, Axis == 0 ? o : 0, Axis == 1 ? o : 0, Axis == 2 ? o : 0);
   }
@@ -131,13 +131,12 @@ struct MusclSweep : Kernel<Inputs<1>, Outputs<1>> {
   /// below the smallest normal double count as flat, so that derivatives are never
   /// computed in denormal arithmetic (where they lose all precision).
   template <class S>
-  KOKKOS_INLINE_FUNCTION S slope(const S& a, const S& b) const {
+  KOKKOS_FORCEINLINE_FUNCTION S slope(const S& a, const S& b) const {
     if (limiter == 0 || a * b <= 2.2250738585072014e-308) return S(0.0);
     if (limiter == 1) return undertow::abs(a) < undertow::abs(b) ? a : b;
-    // Multiply by the reciprocal rather than divide: Dual division computes its
-    // value as x * (1 / y), so this spelling gives bitwise the same value for double
-    // and Dual, and a tangent run takes exactly the branches of the primal run.
-    return 2.0 * a * b * (1.0 / (a + b));
+    // Dual values round as double values do, so a tangent or adjoint run takes
+    // exactly the branches of the primal run.
+    return 2.0 * a * b / (a + b);
   }
 
   template <class In, class Out>

@@ -91,7 +91,7 @@ struct BurgersKernel : Kernel<Inputs<1, 1>, Outputs<1>> {
   double dt_h2[3] = {0, 0, 0};  // dt / h_d^2
 
   template <class S>
-  KOKKOS_INLINE_FUNCTION static S rusanov(const S& l, const S& r) {
+  KOKKOS_FORCEINLINE_FUNCTION static S rusanov(const S& l, const S& r) {
     const S speed = undertow::max(undertow::abs(l), undertow::abs(r));
     return 0.25 * (l * l + r * r) - 0.5 * speed * (r - l);
   }

@@ -113,10 +113,9 @@ struct HeatKernel : Kernel<Inputs<1, 1>, Outputs<1>> {
       for (int s = -1; s <= 1; s += 2) {
         const int di = d == 0 ? s : 0, dj = d == 1 ? s : 0, dk = d == 2 ? s : 0;
         const S kn = in(1, di, dj, dk);
-        // x * (1 / y), not x / y: the same rounding for double and Dual values
-        // (Dual division multiplies by the reciprocal), so tangent runs reproduce
-        // the primal values bitwise.
-        const S kf = 2.0 * k0 * kn * (1.0 / (k0 + kn));
+        // Harmonic mean of the two cells' conductivities (Dual values round as
+        // double values do: tangent runs reproduce the primal values bitwise).
+        const S kf = 2.0 * k0 * kn / (k0 + kn);
         change += c[d] * kf * (in(0, di, dj, dk) - u0);
       }
     }

@@ -41,7 +41,7 @@ struct Side {
 
 /// Smoothed signal speed sqrt(u^2 + delta^2) + c >= |u| + c, c = sqrt(g h).
 template <class S>
-KOKKOS_INLINE_FUNCTION S signal_speed(const S& u, const S& c, double delta) {
+KOKKOS_FORCEINLINE_FUNCTION S signal_speed(const S& u, const S& c, double delta) {
   return undertow::sqrt(u * u + delta * delta) + c;
 }
 
@@ -49,10 +49,9 @@ KOKKOS_INLINE_FUNCTION S signal_speed(const S& u, const S& c, double delta) {
 /// for its four faces). Every cell builds its sides with exactly these operations,
 /// so the two cells of a face see bitwise the same side values.
 template <class S>
-KOKKOS_INLINE_FUNCTION Side<S> make_side(const S& h, const S& qn, const S& qt, const S& b, const S& c, double delta) {
-  // x * (1 / y), not x / y: Dual division multiplies by the reciprocal, so this
-  // rounds identically for double and Dual values.
-  Side<S> x{h, qn, qt, b, qn * (1.0 / h), S(0.0)};
+KOKKOS_FORCEINLINE_FUNCTION Side<S> make_side(const S& h, const S& qn, const S& qt, const S& b, const S& c,
+                                              double delta) {
+  Side<S> x{h, qn, qt, b, qn / h, S(0.0)};
   x.s = signal_speed(x.u, c, delta);
   return x;
 }
@@ -71,7 +70,7 @@ struct FaceFlux {
 /// sharing a face compute bitwise the same mass flux (mass is conserved to
 /// round-off).
 template <class S>
-KOKKOS_INLINE_FUNCTION FaceFlux<S> face_flux(const Side<S>& L, const Side<S>& R, double g, double delta) {
+KOKKOS_FORCEINLINE_FUNCTION FaceFlux<S> face_flux(const Side<S>& L, const Side<S>& R, double g, double delta) {
   const S gap = L.s - R.s;
   // Smooth max(sL, sR) (>= the max): keeps the scheme differentiable at ties.
   const S a = (L.s + R.s + undertow::sqrt(gap * gap + delta * delta)) * 0.5;
@@ -188,8 +187,8 @@ struct Diagnostics : Kernel<Inputs<3, 1, 1>, Outputs<1, 1, 1, 1, 1, 1>> {
       out(5) = S(0.0);
       return;
     }
-    const S u = in.comp(0, 1, 0, 0) * (1.0 / h);
-    const S v = in.comp(0, 2, 0, 0) * (1.0 / h);
+    const S u = in.comp(0, 1, 0, 0) / h;
+    const S v = in.comp(0, 2, 0, 0) / h;
     const S c = undertow::sqrt(h * g);
     // Face speed <= the larger signal speed of the two sides + delta/2 (smooth max).
     const S ax = signal_speed(u, c, smoothing) + 0.5 * smoothing;
