@@ -10,10 +10,14 @@
 #pragma once
 
 #include <adolc/adolc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <filesystem>
+#include <string>
+#include <system_error>
 #include <vector>
 
 namespace undertow_adolc {
@@ -33,6 +37,41 @@ inline adouble sqrt(const adouble& x) {
 #include "kernel_cases.hpp"
 
 namespace undertow::bench {
+
+/// ADOL-C writes a tape that outgrows its buffers to files named by tag in the
+/// current directory: ranks sharing a directory would overwrite each other's
+/// tapes (seen as a wrong Burgers adjoint at 2 ranks). Every ADOL-C call runs
+/// inside a TapeDirectory, which makes a directory of this process's own (in the
+/// system's temporary directory, removed at exit) the current one meanwhile.
+class TapeDirectory {
+ public:
+  TapeDirectory() : previous_(std::filesystem::current_path()) { std::filesystem::current_path(own().path); }
+  ~TapeDirectory() {
+    std::error_code ignored;
+    std::filesystem::current_path(previous_, ignored);
+  }
+  TapeDirectory(const TapeDirectory&) = delete;
+  TapeDirectory& operator=(const TapeDirectory&) = delete;
+
+ private:
+  struct Own {
+    std::filesystem::path path;
+    Own()
+        : path(std::filesystem::temp_directory_path() /
+               ("undertow_bench_adolc_" + std::to_string(static_cast<long>(::getpid())))) {
+      std::filesystem::create_directories(path);
+    }
+    ~Own() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static const Own& own() {
+    static const Own dir;
+    return dir;
+  }
+  std::filesystem::path previous_;
+};
 
 /// A fresh tape number for every AdolcStep: re-tracing an old tag with other
 /// buffer sizes crashed ADOL-C 2.7.2 here.
@@ -87,6 +126,7 @@ class AdolcStep {
   /// Tape sizes: measured once on this problem (a first, default-sized trace),
   /// then every trace gets buffers big enough to stay in memory (no tape files).
   void size_buffers() {
+    const TapeDirectory tapes;
     run_trace(false);
     std::size_t stats[STAT_SIZE];
     tapestats(tag_, stats);
@@ -101,6 +141,7 @@ class AdolcStep {
   /// Tape the step (values of the inputs now), then reverse it.
   void tape_and_reverse(const std::array<Field<double>, NO>& output_adjoints,
                         const std::array<Field<double>, NI>& input_adjoints) {
+    const TapeDirectory tapes;
     run_trace(sized_);
     // Weights: the output adjoints of the owned cells, in the dependents' order.
     const Index3 n = inputs_[0].decomposition().owned_cells();

@@ -1,4 +1,5 @@
-// bench_kernels: cost of a kernel's derivatives against the kernel itself.
+// bench_kernels: cost of a kernel's derivatives against the kernel itself, the
+// library's KernelApplication being the product measured.
 //
 // For three kernels -- 2D heat with a conductivity field (linear in u), 2D upwind
 // Burgers (nonlinear, branches), 3D 7-point heat (linear) -- on a periodic grid
@@ -7,21 +8,22 @@
 //   primal (KernelApplication::forward) and a hand-written primal,
 //   tangent<1> and tangent<4>,
 //   adjoint in each assembly form (gather, scatter-atomic, scatter-coloured),
-//   a hand-written gather adjoint of the same kernel (the practical limit),
-//   the prototype assemblies of fast_assembly.hpp (compile-time seeded gather),
+//   a hand-written gather adjoint of the same kernel (the practical limit; like
+//   the library it computes the adjoint of every input),
+//   for Burgers, the library on a branch-free formulation of the same kernel
+//   (Burgers2DBranchFree: what the branch on the sign of u costs),
 //   a STREAM triad on the case's own arrays (interleaved: the bandwidth
 //   reference of the same moment), besides bench_common's triad at the start,
 // and, on a smaller grid (--adolc-2d/3d: the tape must fit in memory), ADOL-C
 // taping + reversing the same step against the library and hand-written adjoints.
 //
-// Checks first: the prototype against KernelApplication on the test kernels
-// (kernel_proto_check.hpp, bitwise in a default build); then, on a small grid,
-// every adjoint variant (and ADOL-C) against the gather adjoint (scatter forms
-// after the transposed exchange) and the tangents by the dot-product test against
-// it (column `check`, a relative difference).
+// Checks first, on a small grid: every adjoint variant (and ADOL-C) against the
+// gather adjoint (scatter forms after the transposed exchange), the tangents by
+// the dot-product test against it, the hand-written primal against the library's
+// (column `check`, a relative difference).
 //
-//   mpirun -n 2 bench_kernels [--small] [--kernels heat2d,burgers2d,heat3d] [--ablation]
-//                             [--only proto,hand] [--json out.json]
+//   mpirun -n 2 bench_kernels [--small] [--kernels heat2d,burgers2d,heat3d]
+//                             [--only gather,hand] [--json out.json]
 //
 // Columns: Mcell/s = owned cells over all ranks / median time; GB/s counts the
 // compulsory traffic the STREAM way (each array read once + each array written
@@ -36,12 +38,10 @@
 #include <vector>
 
 // Order matters: the kernels (kernel_cases.hpp) call the qualified undertow::sqrt,
-// so its SeedDual and adouble overloads must be declared before them.
+// so its adouble overload (kernel_adolc.hpp) must be declared before them.
 // clang-format off
-#include "fast_assembly.hpp"
 #include "kernel_adolc.hpp"
 #include "kernel_cases.hpp"
-#include "kernel_proto_check.hpp"
 // clang-format on
 #include "bench_common.hpp"
 #include "undertow/undertow.hpp"
@@ -219,16 +219,14 @@ struct Setup {
 };
 
 /// One measured variant. `bytes` is the compulsory traffic per cell (STREAM
-/// counting); `adjoint` variants are checked against the gather adjoint, with
-/// `scatter` ones folded by the transposed exchange first; `compared` inputs
-/// (empty: all) say which input adjoints the variant computes.
+/// counting); `adjoint` variants (every input's adjoint) are checked against the
+/// gather adjoint, with `scatter` ones folded by the transposed exchange first.
 template <class K>
 struct Variant {
   std::string name;
   std::function<void(Setup<K>&)> run;
   double bytes = 0;
   enum class Kind { Primal, Tangent1, Tangent4, Adjoint, ScatterAdjoint, Reference } kind = Kind::Primal;
-  std::vector<int> compared;
 };
 
 template <class K>
@@ -243,20 +241,7 @@ struct Traits<Heat2D> {
   static void hand_adjoint(Setup<Heat2D>& s) {
     heat2d_hand_adjoint(s.kernel, s.in[0], s.in[1], s.out_bar[0], s.in_bar[0], s.in_bar[1]);
   }
-  static std::vector<Variant<Heat2D>> extra() {
-    return {{"adjoint gather proto, u only",
-             [](Setup<Heat2D>& s) {
-               fast_adjoint_gather<Heat2D, true, 1u>(*s.app, s.out_bar, {s.in_bar[0], Field<double>()});
-             },
-             4 * 8.0,
-             Variant<Heat2D>::Kind::Adjoint,
-             {0}},
-            {"adjoint hand, u only",
-             [](Setup<Heat2D>& s) { heat2d_hand_adjoint_state_only(s.kernel, s.in[1], s.out_bar[0], s.in_bar[0]); },
-             4 * 8.0,
-             Variant<Heat2D>::Kind::Adjoint,
-             {0}}};
-  }
+  static std::vector<Variant<Heat2D>> extra() { return {}; }
 };
 
 template <>
@@ -268,7 +253,19 @@ struct Traits<Burgers2D> {
   static void hand_adjoint(Setup<Burgers2D>& s) {
     burgers2d_hand_adjoint(s.kernel, s.in[0], s.in[1], s.out_bar[0], s.in_bar[0], s.in_bar[1]);
   }
-  static std::vector<Variant<Burgers2D>> extra() { return {}; }
+  /// The library on the branch-free formulation of the hand-written code
+  /// (Burgers2DBranchFree): what the branch on the sign of u costs.
+  static std::vector<Variant<Burgers2D>> extra() {
+    using V = Variant<Burgers2D>;
+    auto app = [](Setup<Burgers2D>& s) { return KernelApplication<Burgers2DBranchFree>({}, s.in, s.out); };
+    return {
+        {"primal, branch-free kernel", [app](Setup<Burgers2D>& s) { app(s).forward(); }, 8 * 3.0, V::Kind::Primal},
+        {"tangent N=1, branch-free kernel",
+         [app](Setup<Burgers2D>& s) { app(s).template tangent<1>(s.in_dot1, s.out_dot1); }, 8 * 6.0, V::Kind::Tangent1},
+        {"adjoint gather, branch-free kernel",
+         [app](Setup<Burgers2D>& s) { app(s).adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); }, 8 * 7.0,
+         V::Kind::Adjoint}};
+  }
 };
 
 template <>
@@ -281,10 +278,9 @@ struct Traits<Heat3D> {
   static std::vector<Variant<Heat3D>> extra() { return {}; }
 };
 
-/// Every variant; `ablation` adds two that isolate what the prototype's parts buy
-/// (the library's gather with `flatten` only; the prototype on plain Dual).
+/// Every variant, in the order they are timed (interleaved) and printed.
 template <class K>
-std::vector<Variant<K>> variants(bool ablation) {
+std::vector<Variant<K>> variants() {
   using V = Variant<K>;
   using Kind = typename V::Kind;
   constexpr double NI = K::num_inputs, NO = K::num_outputs;
@@ -292,65 +288,23 @@ std::vector<Variant<K>> variants(bool ablation) {
   const double adjoint = 8 * (NI + NO + 2 * NI);  // inputs, out_bar, in_bar read and written
   auto tangent = [&](int n) { return 8 * (NI + NO) * (1 + n); };
   std::vector<V> v = {
-      {"primal", [](Setup<K>& s) { s.app->forward(); }, primal, Kind::Primal, {}},
-      {"triad (same fields)", [](Setup<K>& s) { s.triad(); }, 0.0, Kind::Reference, {}},
-      {"primal hand", [](Setup<K>& s) { Traits<K>::hand_primal(s); }, primal, Kind::Primal, {}},
-      {"primal proto", [](Setup<K>& s) { fast_forward(*s.app); }, primal, Kind::Primal, {}},
-      {"tangent N=1",
-       [](Setup<K>& s) { s.app->template tangent<1>(s.in_dot1, s.out_dot1); },
-       tangent(1),
-       Kind::Tangent1,
-       {}},
-      {"tangent N=4",
-       [](Setup<K>& s) { s.app->template tangent<4>(s.in_dot4, s.out_dot4); },
-       tangent(4),
-       Kind::Tangent4,
-       {}},
-      {"tangent N=1 proto",
-       [](Setup<K>& s) { fast_tangent<1>(*s.app, s.in_dot1, s.out_dot1); },
-       tangent(1),
-       Kind::Tangent1,
-       {}},
-      {"tangent N=4 proto",
-       [](Setup<K>& s) { fast_tangent<4>(*s.app, s.in_dot4, s.out_dot4); },
-       tangent(4),
-       Kind::Tangent4,
-       {}},
-      {"adjoint gather",
-       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); },
-       adjoint,
-       Kind::Adjoint,
-       {}},
-      {"adjoint scatter-atomic",
-       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterAtomic); },
-       adjoint,
-       Kind::ScatterAdjoint,
-       {}},
+      {"primal", [](Setup<K>& s) { s.app->forward(); }, primal, Kind::Primal},
+      {"triad (same fields)", [](Setup<K>& s) { s.triad(); }, 0.0, Kind::Reference},
+      {"primal hand", [](Setup<K>& s) { Traits<K>::hand_primal(s); }, primal, Kind::Primal},
+      {"tangent N=1", [](Setup<K>& s) { s.app->template tangent<1>(s.in_dot1, s.out_dot1); }, tangent(1),
+       Kind::Tangent1},
+      {"tangent N=4", [](Setup<K>& s) { s.app->template tangent<4>(s.in_dot4, s.out_dot4); }, tangent(4),
+       Kind::Tangent4},
+      {"adjoint gather", [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); }, adjoint,
+       Kind::Adjoint},
+      {"adjoint scatter-atomic", [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterAtomic); },
+       adjoint, Kind::ScatterAdjoint},
       {"adjoint scatter-coloured",
-       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterColoured); },
-       adjoint,
-       Kind::ScatterAdjoint,
-       {}},
-      {"adjoint gather proto",
-       [](Setup<K>& s) { fast_adjoint_gather(*s.app, s.out_bar, s.in_bar); },
-       adjoint,
-       Kind::Adjoint,
-       {}},
-      {"adjoint hand", [](Setup<K>& s) { Traits<K>::hand_adjoint(s); }, adjoint, Kind::Adjoint, {}},
+       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterColoured); }, adjoint,
+       Kind::ScatterAdjoint},
+      {"adjoint hand", [](Setup<K>& s) { Traits<K>::hand_adjoint(s); }, adjoint, Kind::Adjoint},
   };
-  if (ablation) {
-    v.push_back({"adjoint gather proto, Dual",
-                 [](Setup<K>& s) { fast_adjoint_gather<K, false>(*s.app, s.out_bar, s.in_bar); },
-                 adjoint,
-                 Kind::Adjoint,
-                 {}});
-    v.push_back({"adjoint gather lib+flatten",
-                 [](Setup<K>& s) { flat_library_gather(*s.app, s.out_bar, s.in_bar); },
-                 adjoint,
-                 Kind::Adjoint,
-                 {}});
-  }
-  for (auto& e : Traits<K>::extra()) v.push_back(e);
+  for (V& e : Traits<K>::extra()) v.push_back(std::move(e));
   return v;
 }
 
@@ -365,10 +319,9 @@ std::vector<double> check_variants(MPI_Comm comm, const K& kernel, std::int64_t 
   s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather);
   std::array<Field<double>, K::num_inputs> reference;
   for (int f = 0; f < K::num_inputs; ++f) reference[f] = s.in_bar[f].clone("reference");
-  auto compare_adjoint = [&](const std::vector<int>& which) {
+  auto compare_adjoint = [&] {
     double worst = 0;
     for (int f = 0; f < K::num_inputs; ++f) {
-      if (!which.empty() && std::find(which.begin(), which.end(), f) == which.end()) continue;
       const auto [diff, scale] = max_difference(s.in_bar[f], 0, reference[f], 0);
       worst = std::max(worst, diff / scale);
     }
@@ -405,7 +358,7 @@ std::vector<double> check_variants(MPI_Comm comm, const K& kernel, std::int64_t 
         s.zero_adjoints();
         v.run(s);
         if (v.kind == Kind::ScatterAdjoint) s.fold_ghosts();
-        r = compare_adjoint(v.compared);
+        r = compare_adjoint();
         break;
     }
     result.push_back(r);
@@ -414,7 +367,7 @@ std::vector<double> check_variants(MPI_Comm comm, const K& kernel, std::int64_t 
   s.zero_adjoints();
   adolc.tape_and_reverse(s.out_bar, s.in_bar);
   s.fold_ghosts();
-  adolc_check = compare_adjoint({});
+  adolc_check = compare_adjoint();
   return result;
 }
 
@@ -423,7 +376,6 @@ struct Config {
   std::int64_t adolc_2d = 512, adolc_3d = 64;
   std::int64_t check_2d = 40, check_3d = 14;
   bool adolc = true;
-  bool ablation = false;
   std::vector<std::string> only;  // time only variants containing one of these (and the primal)
 };
 
@@ -451,7 +403,7 @@ void run_case(const Environment& env, const CommonOptions& options, const Config
   const K kernel{};
   const int dim = K::stencil.dim;
   const std::string name = Traits<K>::name;
-  const std::vector<Variant<K>> vs = variants<K>(config.ablation);
+  const std::vector<Variant<K>> vs = variants<K>();
 
   double adolc_check = 0;
   const std::vector<double> checks =
@@ -488,7 +440,6 @@ void run_case(const Environment& env, const CommonOptions& options, const Config
     const std::vector<Timing> t =
         time_interleaved(world, o,
                          {[&] { s.app->forward(); }, [&] { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); },
-                          [&] { fast_adjoint_gather(*s.app, s.out_bar, s.in_bar); },
                           [&] { Traits<K>::hand_adjoint(s); }, [&] { adolc.tape_and_reverse(s.out_bar, s.in_bar); }});
     const std::string grid = grid_label(dim, n);
     const double primal_bytes = 8.0 * (K::num_inputs + K::num_outputs);
@@ -496,13 +447,11 @@ void run_case(const Environment& env, const CommonOptions& options, const Config
     add(grid, "primal", t[0].median, s.cells, primal_bytes, t[0].median, primal_bytes, -1);
     add(grid, "adjoint gather", t[1].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
         checks[index_of(vs, "adjoint gather")]);
-    add(grid, "adjoint gather proto", t[2].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
-        checks[index_of(vs, "adjoint gather proto")]);
-    add(grid, "adjoint hand", t[3].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
+    add(grid, "adjoint hand", t[2].median, s.cells, adjoint_bytes, t[0].median, primal_bytes,
         checks[index_of(vs, "adjoint hand")]);
-    add(grid, "ADOL-C tape+reverse", t[4].median, s.cells, adjoint_bytes, t[0].median, primal_bytes, adolc_check);
-    adolc_vs_gather = t[4].median / t[1].median;
-    adolc_vs_hand = t[4].median / t[3].median;
+    add(grid, "ADOL-C tape+reverse", t[3].median, s.cells, adjoint_bytes, t[0].median, primal_bytes, adolc_check);
+    adolc_vs_gather = t[3].median / t[1].median;
+    adolc_vs_hand = t[3].median / t[2].median;
     std::ostringstream os;
     os << name << ": ADOL-C tape holds " << std::fixed << std::setprecision(1) << adolc.operations_per_cell()
        << " operations per cell";
@@ -559,30 +508,10 @@ void run_case(const Environment& env, const CommonOptions& options, const Config
   target("primal GB/s / triad GB/s (interleaved)", primal_gbs / triad_gbs, ">= 0.8", primal_gbs / triad_gbs >= 0.8);
   target("primal GB/s / triad GB/s (run start)", primal_gbs / triad.gb_per_s, ">= 0.8",
          primal_gbs / triad.gb_per_s >= 0.8);
+  target("primal / hand primal", primal / time_of("primal hand"), "-", true);
   target("hand: adjoint / primal", hand / time_of("primal hand"), "-", true);
   const double hand_fraction = primal / time_of("primal hand") * primal_gbs / triad_gbs;
   target("hand: primal GB/s / triad GB/s (interleaved)", hand_fraction, "-", true);
-  // The prototype as a whole (its own primal as the reference).
-  const double proto_primal = time_of("primal proto");
-  const double proto_gather = time_of("adjoint gather proto");
-  const double proto_tangent = time_of("tangent N=1 proto");
-  target("proto: adjoint gather / primal", proto_gather / proto_primal, adjoint_goal_text,
-         proto_gather / proto_primal <= adjoint_goal);
-  target("proto: adjoint gather / hand adjoint", proto_gather / hand, "<= 1.15", proto_gather / hand <= 1.15);
-  target("proto: tangent N=1 / primal", proto_tangent / proto_primal, "<= 1.3", proto_tangent / proto_primal <= 1.3);
-  const double proto_primal_fraction = primal / proto_primal * primal_gbs / triad_gbs;
-  target("proto: primal GB/s / triad GB/s (interleaved)", proto_primal_fraction, ">= 0.8",
-         proto_primal_fraction >= 0.8);
-  // Heat2D with kappa passive (only the state gradient wanted).
-  bool state_only = false;
-  for (const auto& v : vs) state_only = state_only || v.name == "adjoint hand, u only";
-  if (state_only) {
-    const double proto_u = time_of("adjoint gather proto, u only"), hand_u = time_of("adjoint hand, u only");
-    target("proto: adjoint u only / primal", proto_u / proto_primal, adjoint_goal_text,
-           proto_u / proto_primal <= adjoint_goal);
-    target("proto: adjoint u only / hand u only", proto_u / hand_u, "<= 1.15", proto_u / hand_u <= 1.15);
-    target("hand: adjoint u only / hand primal", hand_u / time_of("primal hand"), "-", true);
-  }
   if (config.adolc) {
     target("ADOL-C / adjoint gather (ADOL-C grid)", adolc_vs_gather, "-", true);
     target("ADOL-C / hand adjoint (ADOL-C grid)", adolc_vs_hand, "-", true);
@@ -616,8 +545,6 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--adolc-3d", config.adolc_3d, "Cells per dimension of the 3D grid ADOL-C tapes")
         ->capture_default_str();
-    app.add_flag("--ablation", config.ablation,
-                 "Also time the library gather with only `flatten` added and the prototype on plain Dual");
     app.add_flag("!--no-adolc", config.adolc, "Skip the ADOL-C reference");
     app.add_option("--only", config.only,
                    "Time only the variants whose name contains one of these (the primal always; no targets table)")
@@ -637,14 +564,6 @@ int main(int argc, char** argv) {
 
     const MPI_Comm world = env.world();
     root_print(world, "bench_kernels: " + env.describe() + ", " + utc_timestamp());
-    // The prototype must compute what the library computes.
-    int cases = 0;
-    const double proto_difference = check_prototype(world, cases);
-    root_print(world, "prototype (fast_assembly.hpp) against KernelApplication on " + std::to_string(cases) +
-                          " test kernels/grids (forward, tangent<2>, gather adjoint): " +
-                          (proto_difference == 0 ? std::string("bitwise equal")
-                                                 : "largest relative difference " + scientific(proto_difference)));
-    if (!(proto_difference <= 1e-13)) throw Error("fast_assembly.hpp disagrees with KernelApplication");
     const TriadResult triad = measure_triad(world, options.triad_mib, std::max(10, options.repetitions));
     {
       std::ostringstream os;
@@ -695,7 +614,7 @@ int main(int argc, char** argv) {
     print_on_root(world, targets);
     root_print(world,
                "check: relative difference to the gather adjoint (adjoints; scatter forms after the transposed "
-               "exchange), dot-product test against it (tangents), or to the library primal (hand/proto primal)");
+               "exchange), dot-product test against it (tangents), or to the library primal (hand primal)");
     if (!options.json_path.empty()) write_json(world, options.json_path, {&table, &targets});
   } catch (const Error& e) {
     root_print(env.world(), std::string("bench_kernels: ") + e.what());
