@@ -21,9 +21,24 @@
 // any component; `out(f, c)` is the value written. Bodies may use local
 // variables, branches and undertow:: math (sqrt, exp, min, max, ...); they must
 // not allocate, call virtuals, or write anything but `out`.
+//
+// For fast adjoints, read offsets should be compile-time constants once the body
+// is inlined: put UNDERTOW_UNROLL before fixed-trip loops over dimensions or
+// faces, make orientation choices (upwind side) template arguments, and mark
+// helper functions KOKKOS_FORCEINLINE_FUNCTION. The adjoint then drops the
+// arithmetic of every read that does not carry the seed (docs/kernels.md).
 #pragma once
 
 #include "undertow/kernel/stencil.hpp"
+
+// Unrolls the next loop completely (the loop needs a compile-time trip count).
+#if defined(__CUDACC__) || defined(__clang__)
+#define UNDERTOW_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define UNDERTOW_UNROLL _Pragma("GCC unroll 16")
+#else
+#define UNDERTOW_UNROLL
+#endif
 
 namespace undertow {
 

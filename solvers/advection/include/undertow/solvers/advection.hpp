@@ -113,17 +113,20 @@ struct AdvectionGradientResult {
 namespace advection_detail {
 
 /// One limited upwind sweep along `Axis`: input u, output u after the sweep.
-template <int Dim, int Axis>
+/// `Upwind` is the offset of the upwind neighbour along Axis (-1 if a > 0, +1 if
+/// a < 0), a template argument so that every read offset is a compile-time
+/// constant (what lets the adjoint assembly drop the terms of unseeded reads).
+template <int Dim, int Axis, int Upwind>
 struct MusclSweep : Kernel<Inputs<1>, Outputs<1>> {
+  static_assert(Upwind == -1 || Upwind == 1, "the upwind offset is -1 or +1");
   static constexpr Stencil stencil = Stencil::star(Dim, 2);
   double nu = 0.0;  // Courant number in [0, 1]
-  int upwind = -1;  // offset of the upwind neighbour along Axis: -1 if a > 0, +1 if a < 0
   int limiter = 2;  // 0 upwind, 1 minmod, 2 van Leer
 
   /// v_m = u at m cells upwind.
   template <class In>
   KOKKOS_FORCEINLINE_FUNCTION typename In::scalar v(const In& in, int m) const {
-    const int o = upwind * m;
+    const int o = Upwind * m;
     return in(0, Axis == 0 ? o : 0, Axis == 1 ? o : 0, Axis == 2 ? o : 0);
   }
 
@@ -411,9 +414,17 @@ class AdvectionSolver {
 
   template <int Dim, int Axis>
   void add_sweep_for(Var in, Var out) {
-    advection_detail::MusclSweep<Dim, Axis> k;
+    if (params_.velocity[Axis] > 0.0) {
+      add_oriented_sweep<Dim, Axis, -1>(in, out);
+    } else {
+      add_oriented_sweep<Dim, Axis, 1>(in, out);
+    }
+  }
+
+  template <int Dim, int Axis, int Upwind>
+  void add_oriented_sweep(Var in, Var out) {
+    advection_detail::MusclSweep<Dim, Axis, Upwind> k;
     k.nu = nu_[Axis];
-    k.upwind = params_.velocity[Axis] > 0.0 ? -1 : 1;
     k.limiter = params_.limiter == Limiter::Upwind ? 0 : params_.limiter == Limiter::Minmod ? 1 : 2;
     program_->apply(k, {in}, {out});
   }

@@ -109,7 +109,9 @@ struct HeatKernel : Kernel<Inputs<1, 1>, Outputs<1>> {
     const S u0 = in(0, 0, 0, 0);
     const S k0 = in(1, 0, 0, 0);
     S change = 0.0;
+    UNDERTOW_UNROLL
     for (int d = 0; d < Dim; ++d) {
+      UNDERTOW_UNROLL
       for (int s = -1; s <= 1; s += 2) {
         const int di = d == 0 ? s : 0, dj = d == 1 ? s : 0, dk = d == 2 ? s : 0;
         const S kn = in(1, di, dj, dk);

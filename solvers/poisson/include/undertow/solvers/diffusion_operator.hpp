@@ -30,7 +30,9 @@ struct DiffusionOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
     const S x0 = in(0, 0, 0, 0);
     const S k0 = in(1, 0, 0, 0);
     S acc = mass * x0;
+    UNDERTOW_UNROLL
     for (int d = 0; d < Dim; ++d) {
+      UNDERTOW_UNROLL
       for (int side = -1; side <= 1; side += 2) {
         int o[3] = {0, 0, 0};
         o[d] = side;

@@ -107,10 +107,12 @@ struct Update : Kernel<Inputs<3, 1, 1>, Outputs<3>> {
     const S c = undertow::sqrt(h * g);
     S dh = 0.0;
     S dq[2] = {S(0.0), S(0.0)};
+    UNDERTOW_UNROLL
     for (int d = 0; d < 2; ++d) {
       const double r = d == 0 ? dt_over_dx : dt_over_dy;
       const int t = 1 - d;  // tangential direction
       const Side<S> self = make_side(h, q[d], q[t], b, c, smoothing);
+      UNDERTOW_UNROLL
       for (int side = -1; side <= 1; side += 2) {
         const int oi = d == 0 ? side : 0;
         const int oj = d == 0 ? 0 : side;
