@@ -66,6 +66,8 @@ struct Burgers2D : Kernel<Inputs<1, 1>, Outputs<1>> {
     const S u0 = in(0, 0, 0);
     const S viscosity = undertow::sqrt(1.0 + in(1, 0, 0) * in(1, 0, 0));
     S result = u0;
+    // Constant offsets: the adjoint folds the zeros of unseeded reads (docs/kernels.md).
+    UNDERTOW_UNROLL
     for (int d = 0; d < 2; ++d) {
       const int di = d == 0 ? 1 : 0, dj = d == 1 ? 1 : 0;
       const S left = in(0, -di, -dj);
@@ -98,6 +100,8 @@ struct Burgers2DBranchFree : Kernel<Inputs<1, 1>, Outputs<1>> {
     const S viscosity = undertow::sqrt(1.0 + in(1, 0, 0) * in(1, 0, 0));
     const double up = undertow::value(u0) > 0.0 ? 1.0 : 0.0;
     S result = u0;
+    // Constant offsets: the adjoint folds the zeros of unseeded reads (docs/kernels.md).
+    UNDERTOW_UNROLL
     for (int d = 0; d < 2; ++d) {
       const int di = d == 0 ? 1 : 0, dj = d == 1 ? 1 : 0;
       const S left = in(0, -di, -dj);
