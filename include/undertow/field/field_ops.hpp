@@ -31,6 +31,39 @@ Rows owned_rows(const Field<T>& f) {
   return Rows(f.decomposition().dim(), b.lo, b.hi);
 }
 
+/// Runs row(c, p, n) for every component c and every row of f's owned cells:
+/// n cells from local index p along the unit-stride dimension.
+template <class T, class Row>
+void for_owned_rows(const char* name, const Field<T>& f, const Row& row) {
+  const Rows rows = owned_rows(f);
+  const int nc = f.components();
+  Kokkos::parallel_for(
+      name, rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+        Index3 p;
+        int n;
+        rows.item(w, p, n);
+        for (int c = 0; c < nc; ++c) row(c, p, n);
+      });
+}
+
+/// This rank's sum of row(c, p, n) over the same rows (a double per row).
+template <class T, class Row>
+double sum_owned_rows(const char* name, const Field<T>& f, const Row& row) {
+  const Rows rows = owned_rows(f);
+  const int nc = f.components();
+  double local = 0;
+  Kokkos::parallel_reduce(
+      name, rows.policy(),
+      KOKKOS_LAMBDA(std::int64_t w, double& acc) {
+        Index3 p;
+        int n;
+        rows.item(w, p, n);
+        for (int c = 0; c < nc; ++c) acc += row(c, p, n);
+      },
+      local);
+  return local;
+}
+
 /// Sum of term(t) for t in [0, n) with four interleaved partial sums (a single
 /// accumulator is latency-bound at a quarter of the bandwidth), combined in a
 /// fixed order: the result depends on n only, not on timing.
@@ -65,18 +98,11 @@ double global_max(MPI_Comm comm, double local);
 template <class T>
 void fill(const Field<T>& f, T value) {
   auto v = f.view();
-  const detail::Rows rows = detail::owned_rows(f);
-  const int nc = f.components();
-  Kokkos::parallel_for(
-      "undertow::fill", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          T* out = &v(c, p[0], p[1], p[2]);
-          UNDERTOW_IVDEP
-          for (int t = 0; t < n; ++t) out[t] = value;
-        }
+  detail::for_owned_rows(
+      "undertow::fill", f, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        T* out = &v(c, p[0], p[1], p[2]);
+        UNDERTOW_IVDEP
+        for (int t = 0; t < n; ++t) out[t] = value;
       });
 }
 
@@ -94,19 +120,12 @@ void copy(const Field<T>& dst, const Field<T>& src) {
   auto s = src.view();
   const int shift[3] = {src.ghost(0) - dst.ghost(0), src.ghost(1) - dst.ghost(1), src.ghost(2) - dst.ghost(2)};
   const int sx = shift[0], sy = shift[1], sz = shift[2];
-  const detail::Rows rows = detail::owned_rows(dst);
-  const int nc = dst.components();
-  Kokkos::parallel_for(
-      "undertow::copy", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          T* out = &d(c, p[0], p[1], p[2]);
-          const T* in = &s(c, p[0] + sx, p[1] + sy, p[2] + sz);
-          UNDERTOW_IVDEP
-          for (int t = 0; t < n; ++t) out[t] = in[t];
-        }
+  detail::for_owned_rows(
+      "undertow::copy", dst, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        T* out = &d(c, p[0], p[1], p[2]);
+        const T* in = &s(c, p[0] + sx, p[1] + sy, p[2] + sz);
+        UNDERTOW_IVDEP
+        for (int t = 0; t < n; ++t) out[t] = in[t];
       });
 }
 
@@ -117,19 +136,12 @@ void axpy(const Field<T>& y, double a, const Field<T>& x) {
   auto yv = y.view();
   auto xv = x.view();
   const int sx = x.ghost(0) - y.ghost(0), sy = x.ghost(1) - y.ghost(1), sz = x.ghost(2) - y.ghost(2);
-  const detail::Rows rows = detail::owned_rows(y);
-  const int nc = y.components();
-  Kokkos::parallel_for(
-      "undertow::axpy", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          T* out = &yv(c, p[0], p[1], p[2]);
-          const T* in = &xv(c, p[0] + sx, p[1] + sy, p[2] + sz);
-          UNDERTOW_IVDEP
-          for (int t = 0; t < n; ++t) out[t] += a * in[t];
-        }
+  detail::for_owned_rows(
+      "undertow::axpy", y, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        T* out = &yv(c, p[0], p[1], p[2]);
+        const T* in = &xv(c, p[0] + sx, p[1] + sy, p[2] + sz);
+        UNDERTOW_IVDEP
+        for (int t = 0; t < n; ++t) out[t] += a * in[t];
       });
 }
 
@@ -137,18 +149,11 @@ void axpy(const Field<T>& y, double a, const Field<T>& x) {
 template <class T>
 void scale(const Field<T>& x, double a) {
   auto xv = x.view();
-  const detail::Rows rows = detail::owned_rows(x);
-  const int nc = x.components();
-  Kokkos::parallel_for(
-      "undertow::scale", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          T* out = &xv(c, p[0], p[1], p[2]);
-          UNDERTOW_IVDEP
-          for (int t = 0; t < n; ++t) out[t] *= a;
-        }
+  detail::for_owned_rows(
+      "undertow::scale", x, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        T* out = &xv(c, p[0], p[1], p[2]);
+        UNDERTOW_IVDEP
+        for (int t = 0; t < n; ++t) out[t] *= a;
       });
 }
 
@@ -167,21 +172,11 @@ void zero_ghosts(const Field<T>& f) {
 /// Global sum over owned cells and components.
 inline double sum(const Field<double>& f) {
   auto v = f.view();
-  const detail::Rows rows = detail::owned_rows(f);
-  const int nc = f.components();
-  double local = 0;
-  Kokkos::parallel_reduce(
-      "undertow::sum", rows.policy(),
-      KOKKOS_LAMBDA(std::int64_t w, double& acc) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          const double* x = &v(c, p[0], p[1], p[2]);
-          acc += detail::row_sum(n, [&](int t) { return x[t]; });
-        }
-      },
-      local);
+  const double local = detail::sum_owned_rows(
+      "undertow::sum", f, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        const double* x = &v(c, p[0], p[1], p[2]);
+        return detail::row_sum(n, [&](int t) { return x[t]; });
+      });
   return detail::ordered_global_sum(f.decomposition().comm(), local);
 }
 
@@ -191,22 +186,12 @@ inline double dot(const Field<double>& a, const Field<double>& b) {
   auto av = a.view();
   auto bv = b.view();
   const int sx = b.ghost(0) - a.ghost(0), sy = b.ghost(1) - a.ghost(1), sz = b.ghost(2) - a.ghost(2);
-  const detail::Rows rows = detail::owned_rows(a);
-  const int nc = a.components();
-  double local = 0;
-  Kokkos::parallel_reduce(
-      "undertow::dot", rows.policy(),
-      KOKKOS_LAMBDA(std::int64_t w, double& acc) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          const double* x = &av(c, p[0], p[1], p[2]);
-          const double* y = &bv(c, p[0] + sx, p[1] + sy, p[2] + sz);
-          acc += detail::row_sum(n, [&](int t) { return x[t] * y[t]; });
-        }
-      },
-      local);
+  const double local = detail::sum_owned_rows(
+      "undertow::dot", a, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        const double* x = &av(c, p[0], p[1], p[2]);
+        const double* y = &bv(c, p[0] + sx, p[1] + sy, p[2] + sz);
+        return detail::row_sum(n, [&](int t) { return x[t] * y[t]; });
+      });
   return detail::ordered_global_sum(a.decomposition().comm(), local);
 }
 
@@ -249,22 +234,12 @@ inline double max_abs(const Field<double>& f) {
 /// Number of non-finite values over owned cells (global, identical on every rank).
 inline std::int64_t count_nonfinite(const Field<double>& f) {
   auto v = f.view();
-  const detail::Rows rows = detail::owned_rows(f);
-  const int nc = f.components();
-  double local = 0;
-  Kokkos::parallel_reduce(
-      "undertow::count_nonfinite", rows.policy(),
-      KOKKOS_LAMBDA(std::int64_t w, double& acc) {
-        Index3 p;
-        int n;
-        rows.item(w, p, n);
-        for (int c = 0; c < nc; ++c) {
-          const double* x = &v(c, p[0], p[1], p[2]);
-          // x - x is 0 for finite x and NaN for NaN and +-Inf.
-          acc += detail::row_sum(n, [&](int t) { return x[t] - x[t] == 0.0 ? 0.0 : 1.0; });
-        }
-      },
-      local);
+  const double local = detail::sum_owned_rows(
+      "undertow::count_nonfinite", f, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        const double* x = &v(c, p[0], p[1], p[2]);
+        // x - x is 0 for finite x and NaN for NaN and +-Inf.
+        return detail::row_sum(n, [&](int t) { return x[t] - x[t] == 0.0 ? 0.0 : 1.0; });
+      });
   return static_cast<std::int64_t>(detail::ordered_global_sum(f.decomposition().comm(), local));
 }
 
