@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(build-essential cmake make dpkg-dev libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools catch2 libcli11-dev nlohmann-json3-dev
-  libtoml11-dev libfmt-dev python3-h5py python3-numpy libadolc-dev)
+  libtoml11-dev libfmt-dev python3-h5py python3-numpy libadolc-dev ccache)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -51,7 +51,12 @@ tarball="$(ls trilinos_*.orig.tar.* | head -n1)"
 rm -rf kokkos-src kokkos-build
 mkdir kokkos-src
 tar -xf "$tarball" -C kokkos-src --strip-components=1 --wildcards '*/packages/kokkos/*'
-cmake -S kokkos-src/packages/kokkos -B kokkos-build -DCMAKE_BUILD_TYPE=Release \
+# Through ccache as well: a fresh clone on the same machine rebuilds the same Kokkos.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=("-DCMAKE_CXX_COMPILER_LAUNCHER=$(command -v cmake);-E;env;CCACHE_BASEDIR=$DEPS/src;$(command -v ccache)")
+fi
+cmake -S kokkos-src/packages/kokkos -B kokkos-build -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" \
   -DCMAKE_INSTALL_PREFIX="$KOKKOS_PREFIX" -DKokkos_ENABLE_OPENMP=ON \
   -DKokkos_ENABLE_SERIAL=ON -DCMAKE_CXX_STANDARD=17 -DBUILD_SHARED_LIBS=ON >/dev/null
 cmake --build kokkos-build -j "$(nproc)" >/dev/null
