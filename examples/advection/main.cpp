@@ -22,10 +22,7 @@
 #include <vector>
 
 #include "undertow/solvers/advection.hpp"
-
-#ifndef UNDERTOW_DEFAULT_MESH_DIR
-#define UNDERTOW_DEFAULT_MESH_DIR "meshes"
-#endif
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
@@ -43,7 +40,7 @@ std::string fmt(const char* f, double x) {
 int main(int argc, char** argv) {
   Environment env(argc, argv);
   CLI::App app{"Limited upwind advection on a mesh: forward run, adjoint sensitivity, verification"};
-  std::string mesh_path = std::string(UNDERTOW_DEFAULT_MESH_DIR) + "/channel2d.toml";
+  std::string mesh_path = std::string(undertow_build::meshes_dir) + "/channel2d.toml";
   std::string output = "advection_output", limiter_name = "vanleer";
   std::vector<double> velocity{1.0, 0.2, 0.0};
   double courant = 0.8;

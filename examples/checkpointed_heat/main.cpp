@@ -32,10 +32,7 @@
 #include <string>
 #include <undertow/solvers/heat.hpp>
 #include <undertow/undertow.hpp>
-
-#ifndef UNDERTOW_EXAMPLE_MESH_DIR
-#define UNDERTOW_EXAMPLE_MESH_DIR "meshes"
-#endif
+#include "undertow_source_tree.hpp"
 
 namespace {
 
@@ -108,7 +105,7 @@ int main(int argc, char** argv) {
   Environment env(argc, argv);
   const MPI_Comm world = env.world();
   CLI::App app{"Checkpointed adjoint of heat conduction (revolve): sensitivity of a misfit to the conductivity"};
-  std::string mesh_path = std::string(UNDERTOW_EXAMPLE_MESH_DIR) + "/channel2d.toml";
+  std::string mesh_path = std::string(undertow_build::meshes_dir) + "/channel2d.toml";
   std::string storage_name = "memory", directory = "checkpointed_heat.ckpt", output = "checkpointed_heat";
   int steps = 2000, snapshots = 20, memory_snapshots = 4, restart_interval = 100;
   double progress = 2.0;

@@ -21,10 +21,7 @@
 #include <string>
 
 #include "undertow/solvers/heat.hpp"
-
-#ifndef UNDERTOW_DEFAULT_MESH_DIR
-#define UNDERTOW_DEFAULT_MESH_DIR "meshes"
-#endif
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
@@ -42,7 +39,7 @@ std::string fmt(const char* f, double x) {
 int main(int argc, char** argv) {
   Environment env(argc, argv);
   CLI::App app{"Heat conduction on a mesh: forward run, adjoint sensitivities, verification"};
-  std::string mesh_path = std::string(UNDERTOW_DEFAULT_MESH_DIR) + "/channel2d.toml";
+  std::string mesh_path = std::string(undertow_build::meshes_dir) + "/channel2d.toml";
   std::string field;
   std::string output = "heat_output";
   int steps = 200, snapshots = 8, verify_steps = 3;

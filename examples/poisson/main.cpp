@@ -31,6 +31,7 @@
 
 #include "undertow/solvers/poisson.hpp"
 #include "undertow/undertow.hpp"
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
@@ -73,7 +74,7 @@ BoundaryConditions conditions_for(const mesh::Mesh& m, double wall_value) {
 int main(int argc, char** argv) {
   Environment env(argc, argv);
   CLI::App app{"Poisson problem on a mesh file, gradient wrt the conductivity by an implicit adjoint"};
-  std::string mesh_path = UNDERTOW_MESH_DIR "/channel2d.toml", kappa_name = "diffusivity", mask_name = "fluid";
+  std::string mesh_path = std::string(undertow_build::meshes_dir) + "/channel2d.toml", kappa_name = "diffusivity", mask_name = "fluid";
   std::string output = ".", preconditioner = "jacobi";
   double tolerance = 1e-10, source = 1.0, wall_value = 0.0;
   int max_iterations = 20000, repeat = 1;

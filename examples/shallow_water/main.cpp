@@ -19,10 +19,7 @@
 
 #include "undertow/solvers/shallow_water.hpp"
 #include "undertow/undertow.hpp"
-
-#ifndef UNDERTOW_SOURCE_DIR
-#define UNDERTOW_SOURCE_DIR "."
-#endif
+#include "undertow_source_tree.hpp"
 
 using undertow::Field;
 using undertow::solvers::ShallowWaterParameters;
@@ -32,7 +29,7 @@ using undertow::solvers::TimeScheme;
 namespace {
 
 struct Settings {
-  std::string mesh = UNDERTOW_SOURCE_DIR "/meshes/coastal_basin.toml";
+  std::string mesh = std::string(undertow_build::source_dir) + "/meshes/coastal_basin.toml";
   std::string output = "shallow_water_output";
   double duration = 1800.0;  // s
   int steps = 0;             // overrides duration

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "mesh_test_util.hpp"
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::mesh;
@@ -13,7 +14,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 std::string sample(const std::string& name) {
-  return std::string(UNDERTOW_MESHES_DIR) + "/" + name + ".toml";
+  return std::string(undertow_build::meshes_dir) + "/" + name + ".toml";
 }
 
 /// Process grids to try: automatic, and all ranks along each used dimension.

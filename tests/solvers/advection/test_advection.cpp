@@ -7,6 +7,7 @@
 
 #include "solvers/heat/solver_test_util.hpp"
 #include "undertow/solvers/advection.hpp"
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
@@ -280,7 +281,7 @@ TEST_CASE("advection: a NaN appearing mid-run is reported with the step and fiel
 TEST_CASE("advection: runs on the sample mesh files", "[advection][mesh]") {
   for (const char* file : {"ring1d.toml", "channel2d.toml"}) {
     INFO(file);
-    const mesh::Mesh m = mesh::load_mesh(std::string(UNDERTOW_MESH_DIR) + "/" + file, MPI_COMM_WORLD);
+    const mesh::Mesh m = mesh::load_mesh(std::string(undertow_build::meshes_dir) + "/" + file, MPI_COMM_WORLD);
     AdvectionParameters p;
     p.velocity = {1.0, 0.2, 0};  // across the channel walls too (zero-gradient there)
     p.initial = smooth;

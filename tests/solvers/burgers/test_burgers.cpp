@@ -6,6 +6,7 @@
 
 #include "solvers/heat/solver_test_util.hpp"
 #include "undertow/solvers/burgers.hpp"
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
@@ -229,7 +230,7 @@ TEST_CASE("burgers: a NaN or Inf appearing mid-run is reported with the step and
 }
 
 TEST_CASE("burgers: runs on the channel mesh with its diffusivity as viscosity", "[burgers][mesh]") {
-  const mesh::Mesh m = mesh::load_mesh(std::string(UNDERTOW_MESH_DIR) + "/channel2d.toml", MPI_COMM_WORLD);
+  const mesh::Mesh m = mesh::load_mesh(std::string(undertow_build::meshes_dir) + "/channel2d.toml", MPI_COMM_WORLD);
   BurgersParameters p;
   p.viscosity_field = "diffusivity";
   p.initial = [](double x, double y, double) { return 1.0 + 0.5 * std::sin(kPi * x / 2) * std::sin(kPi * y); };

@@ -7,6 +7,7 @@
 
 #include "solvers/heat/solver_test_util.hpp"
 #include "undertow/solvers/heat.hpp"
+#include "undertow_source_tree.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
@@ -281,7 +282,7 @@ TEST_CASE("heat: runs on the sample mesh files with their conductivity fields", 
   for (const Sample& sample : {Sample{"ring1d.toml", "conductivity"}, Sample{"channel2d.toml", "diffusivity"},
                                Sample{"box3d.toml", "conductivity"}}) {
     INFO(sample.file);
-    const mesh::Mesh m = mesh::load_mesh(std::string(UNDERTOW_MESH_DIR) + "/" + sample.file, MPI_COMM_WORLD);
+    const mesh::Mesh m = mesh::load_mesh(std::string(undertow_build::meshes_dir) + "/" + sample.file, MPI_COMM_WORLD);
     HeatParameters p;
     p.conductivity_field = sample.field;
     p.initial = initial_profile;
@@ -295,7 +296,7 @@ TEST_CASE("heat: runs on the sample mesh files with their conductivity fields", 
     INFO(r.str());
     CHECK(r.passed());
   }
-  const mesh::Mesh m = mesh::load_mesh(std::string(UNDERTOW_MESH_DIR) + "/channel2d.toml", MPI_COMM_WORLD);
+  const mesh::Mesh m = mesh::load_mesh(std::string(undertow_build::meshes_dir) + "/channel2d.toml", MPI_COMM_WORLD);
   HeatParameters p;
   p.conductivity_field = "no_such_field";
   const std::string msg = error_message([&] { HeatSolver s(m, MPI_COMM_WORLD, p); });
