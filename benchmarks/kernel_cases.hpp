@@ -240,7 +240,7 @@ inline void burgers2d_hand_primal(const Burgers2D& kernel, const Field<double>& 
         UNDERTOW_BENCH_IVDEP
         for (int j = 0; j < l.row_length; ++j) {
           const double u0 = u_[j], n0 = n_[j];
-          const double v = Kokkos::Experimental::sqrt(1.0 + n0 * n0);
+          const double v = undertow::sqrt(1.0 + n0 * n0);
           const double up = u0 > 0.0 ? 1.0 : 0.0;  // branch-free upwinding
           const double si = u_[j - s], ni = u_[j + s], sj = u_[j - 1], nj = u_[j + 1];
           const double flux_i = up * 0.5 * (u0 * u0 - si * si) + (1.0 - up) * 0.5 * (ni * ni - u0 * u0);
@@ -274,7 +274,7 @@ inline void burgers2d_hand_adjoint(const Burgers2D& kernel, const Field<double>&
         const double* __restrict__ ob = OB + o;
         double* __restrict__ ub = UB + o;
         double* __restrict__ nb = NB + o;
-        auto visc = [](double n) { return Kokkos::Experimental::sqrt(1.0 + n * n); };
+        auto visc = [](double n) { return undertow::sqrt(1.0 + n * n); };
         auto up = [](double x) { return x > 0.0 ? 1.0 : 0.0; };
         UNDERTOW_BENCH_IVDEP
         for (int j = 0; j < l.row_length; ++j) {

@@ -31,16 +31,28 @@
 // compulsory traffic relative to the primal's: the ratio a bandwidth-bound
 // implementation would reach; of_triad = GB/s / bench_common's triad.
 
+#include <Kokkos_Core.hpp>
 #include <array>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+// ADOL-C is a CPU tool: a kernel body (host and device code) instantiated on its
+// adouble is host-only code, which device builds (CUDA, HIP, SYCL) reject. There
+// the benchmark runs without the ADOL-C reference.
+#if defined(KOKKOS_ENABLE_CUDA) || defined(KOKKOS_ENABLE_HIP) || defined(KOKKOS_ENABLE_SYCL)
+#define UNDERTOW_BENCH_ADOLC 0
+#else
+#define UNDERTOW_BENCH_ADOLC 1
+#endif
+
 // Order matters: the kernels (kernel_cases.hpp) call the qualified undertow::sqrt,
 // so its adouble overload (kernel_adolc.hpp) must be declared before them.
 // clang-format off
+#if UNDERTOW_BENCH_ADOLC
 #include "kernel_adolc.hpp"
+#endif
 #include "kernel_cases.hpp"
 // clang-format on
 #include "bench_common.hpp"
@@ -94,11 +106,10 @@ void fill(const Field<double>& f, Profile profile, std::uint64_t seed) {
         double v = 0.0;
         switch (profile) {
           case Profile::State:
-            v = 0.5 * Kokkos::Experimental::sin(two_pi * (3 * x + 2 * y + z)) + 0.1 +
-                0.05 * noise(seed, gi[0], gi[1], gi[2]);
+            v = 0.5 * undertow::sin(two_pi * (3 * x + 2 * y + z)) + 0.1 + 0.05 * noise(seed, gi[0], gi[1], gi[2]);
             break;
           case Profile::Coefficient:
-            v = 1.0 + 0.3 * Kokkos::Experimental::cos(two_pi * (x - 2 * y + z));
+            v = 1.0 + 0.3 * undertow::cos(two_pi * (x - 2 * y + z));
             break;
           case Profile::Noise:
             v = noise(seed + c, gi[0], gi[1], gi[2]);
@@ -118,14 +129,14 @@ std::pair<double, double> max_difference(const Field<double>& a, int ca, const F
   Kokkos::parallel_reduce(
       "bench::max_diff", policy,
       KOKKOS_LAMBDA(int i, int j, int k, double& m) {
-        const double d = Kokkos::Experimental::fabs(va(ca, i, j, k) - vb(cb, i, j, k));
+        const double d = undertow::fabs(va(ca, i, j, k) - vb(cb, i, j, k));
         m = d > m ? d : m;
       },
       Kokkos::Max<double>(diff));
   Kokkos::parallel_reduce(
       "bench::max_abs", policy,
       KOKKOS_LAMBDA(int i, int j, int k, double& m) {
-        const double d = Kokkos::Experimental::fabs(vb(cb, i, j, k));
+        const double d = undertow::fabs(vb(cb, i, j, k));
         m = d > m ? d : m;
       },
       Kokkos::Max<double>(scale));
@@ -363,11 +374,15 @@ std::vector<double> check_variants(MPI_Comm comm, const K& kernel, std::int64_t 
     }
     result.push_back(r);
   }
+#if UNDERTOW_BENCH_ADOLC
   AdolcStep<K> adolc(s.kernel, s.in, s.out, next_adolc_tag());
   s.zero_adjoints();
   adolc.tape_and_reverse(s.out_bar, s.in_bar);
   s.fold_ghosts();
   adolc_check = compare_adjoint();
+#else
+  adolc_check = -1;
+#endif
   return result;
 }
 
@@ -428,6 +443,7 @@ void run_case(const Environment& env, const CommonOptions& options, const Config
 
   // ADOL-C on a grid it can tape in memory, against the library on the same grid.
   double adolc_vs_gather = 0, adolc_vs_hand = 0;
+#if UNDERTOW_BENCH_ADOLC
   if (config.adolc) {
     const std::int64_t n = dim == 2 ? config.adolc_2d : config.adolc_3d;
     Setup<K> s(world, Traits<K>::grid(n), kernel, false);
@@ -457,6 +473,7 @@ void run_case(const Environment& env, const CommonOptions& options, const Config
        << " operations per cell";
     root_print(world, os.str());
   }
+#endif
 
   // The big grid: every variant interleaved.
   const std::int64_t n = dim == 2 ? config.size_2d : config.size_3d;
@@ -551,6 +568,10 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     app.add_option("--kernels", kernels, "Kernels to measure (heat2d, burgers2d, heat3d)")->delimiter(',');
     if (auto code = parse_command_line(app, argc, argv, env.world())) return *code;
+    if (!UNDERTOW_BENCH_ADOLC && config.adolc) {
+      root_print(env.world(), "bench_kernels: no ADOL-C reference in a device build (ADOL-C runs on the host only)");
+      config.adolc = false;
+    }
     if (small) {
       config.size_2d = 128;
       config.size_3d = 24;

@@ -84,10 +84,14 @@ struct TwoSums {
     b += o.b;
     return *this;
   }
+#if KOKKOS_VERSION < 40000
+  // Kokkos 3 joins reduction values through volatile references; C++20
+  // deprecates compound assignment to volatiles, and Kokkos 4 no longer needs it.
   KOKKOS_INLINE_FUNCTION void operator+=(const volatile TwoSums& o) volatile {
-    a += o.a;
-    b += o.b;
+    a = a + o.a;
+    b = b + o.b;
   }
+#endif
 };
 
 /// dst[dst_c0 + c] = keep * dst[dst_c0 + c] + a * src[src_c0 + c] on owned cells,
@@ -155,6 +159,121 @@ bool has_dirichlet_offset(const BoundaryConditions& bc, const GridSpec& grid) {
     }
   }
   return false;
+}
+
+// The device loops of the preconditioner and of CG, as free functions: CUDA
+// allows extended lambdas neither in private member functions nor inside other
+// (host) lambdas.
+
+/// v = 1 / v where v is positive and finite, else 0; returns how many were not.
+double invert_positive_diagonal(const Field<double>::view_type& v, const Policy3& policy) {
+  double bad = 0.0;
+  Kokkos::parallel_reduce(
+      "undertow::linear_solve_invert_diagonal", policy,
+      KOKKOS_LAMBDA(int i, int j, int k, double& count) {
+        for (int c = 0; c < v.extent_int(0); ++c) {
+          const double a = v(c, i, j, k);
+          if (a > 0.0 && a - a == 0.0) {
+            v(c, i, j, k) = 1.0 / a;
+          } else {
+            count += 1.0;
+            v(c, i, j, k) = 0.0;
+          }
+        }
+      },
+      bad);
+  return bad;
+}
+
+/// Smallest value of v (NaN if any is NaN), this rank's cells.
+double local_min_value(const Field<double>::view_type& v, const Policy3& policy) {
+  double local_min = 0.0;
+  Kokkos::parallel_reduce(
+      "undertow::linear_solve_min_diagonal", policy,
+      KOKKOS_LAMBDA(int i, int j, int k, double& m) {
+        for (int c = 0; c < v.extent_int(0); ++c) {
+          const double a = v(c, i, j, k);
+          if (!(a >= m)) m = a;  // NaN-propagating min
+        }
+      },
+      Kokkos::Min<double>(local_min));
+  return local_min;
+}
+
+/// The fields of one CG solve: residual r, preconditioned residual z, inverse
+/// diagonal m (owned-only layouts), direction d, product q and iterate x (with
+/// ghosts: shifted by their ghost widths).
+struct CgVectors {
+  Field<double>::view_type r, z, m, d, q, x;
+  Index3 dsh, qsh, xsh, n;
+  int components;
+  bool jacobi;
+};
+
+/// z = M^-1 r and the local sums (r.r, r.z), optionally preceded by
+/// x += alpha d, r -= alpha q.
+TwoSums cg_update(const CgVectors& v, const Kokkos::RangePolicy<ExecSpace>& policy, bool step, double alpha) {
+  const auto rv = v.r, zv = v.z, mv = v.m, dv = v.d, qv = v.q, xv = v.x;
+  const Index3 dsh = v.dsh, qsh = v.qsh, xsh = v.xsh, n = v.n;
+  const int nc = v.components;
+  const bool jacobi = v.jacobi;
+  TwoSums s;
+  Kokkos::parallel_reduce(
+      "undertow::linear_solve_cg_update", policy,
+      KOKKOS_LAMBDA(int i, TwoSums& acc) {
+        for (int c = 0; c < nc; ++c)
+          for (int j = 0; j < n[1]; ++j)
+            for (int k = 0; k < n[2]; ++k) {
+              double res = rv(c, i, j, k);
+              if (step) {
+                xv(c, i + xsh[0], j + xsh[1], k + xsh[2]) += alpha * dv(c, i + dsh[0], j + dsh[1], k + dsh[2]);
+                res -= alpha * qv(c, i + qsh[0], j + qsh[1], k + qsh[2]);
+                rv(c, i, j, k) = res;
+              }
+              acc.a += res * res;
+              if (jacobi) {
+                const double zz = mv(c, i, j, k) * res;
+                zv(c, i, j, k) = zz;
+                acc.b += res * zz;
+              }
+            }
+      },
+      s);
+  return s;
+}
+
+/// d = z + beta d (z = r without a preconditioner).
+void cg_next_direction(const CgVectors& v, const Kokkos::RangePolicy<ExecSpace>& policy, double beta) {
+  const auto src = v.jacobi ? v.z : v.r, dv = v.d;
+  const Index3 dsh = v.dsh, n = v.n;
+  const int nc = v.components;
+  Kokkos::parallel_for(
+      "undertow::linear_solve_cg_direction", policy, KOKKOS_LAMBDA(int i) {
+        for (int c = 0; c < nc; ++c)
+          for (int j = 0; j < n[1]; ++j)
+            for (int k = 0; k < n[2]; ++k) {
+              double& dd = dv(c, i + dsh[0], j + dsh[1], k + dsh[2]);
+              dd = src(c, i, j, k) + beta * dd;
+            }
+      });
+}
+
+/// Local d^T q.
+double cg_local_curvature(const CgVectors& v, const Kokkos::RangePolicy<ExecSpace>& policy) {
+  const auto dv = v.d, qv = v.q;
+  const Index3 dsh = v.dsh, qsh = v.qsh, n = v.n;
+  const int nc = v.components;
+  double local = 0.0;
+  Kokkos::parallel_reduce(
+      "undertow::linear_solve_cg_curvature", policy,
+      KOKKOS_LAMBDA(int i, double& acc) {
+        for (int c = 0; c < nc; ++c)
+          for (int j = 0; j < n[1]; ++j)
+            for (int k = 0; k < n[2]; ++k)
+              acc += dv(c, i + dsh[0], j + dsh[1], k + dsh[2]) * qv(c, i + qsh[0], j + qsh[1], k + qsh[2]);
+      },
+      local);
+  return local;
 }
 
 }  // namespace
@@ -245,37 +364,13 @@ void LinearSolveBase::apply_operator(Program& p) {
 void LinearSolveBase::prepare_preconditioner(Program& p) {
   if (options_.preconditioner != Preconditioner::Jacobi) return;
   bound_diagonal(inverse_diagonal_);
-  auto v = inverse_diagonal_.view();
-  double bad = 0.0, smallest = 0.0;
-  Kokkos::parallel_reduce(
-      "undertow::linear_solve_invert_diagonal", owned_cells(p.decomposition()),
-      KOKKOS_LAMBDA(int i, int j, int k, double& count) {
-        for (int c = 0; c < v.extent_int(0); ++c) {
-          const double a = v(c, i, j, k);
-          if (a > 0.0 && a - a == 0.0) {
-            v(c, i, j, k) = 1.0 / a;
-          } else {
-            count += 1.0;
-            v(c, i, j, k) = 0.0;
-          }
-        }
-      },
-      bad);
-  bad = ordered_global_sum(p.decomposition().comm(), bad);
+  const double bad = ordered_global_sum(
+      p.decomposition().comm(), invert_positive_diagonal(inverse_diagonal_.view(), owned_cells(p.decomposition())));
   if (bad > 0.0) {
     // Report the smallest diagonal entry (recomputed: the inverse overwrote it).
     bound_diagonal(inverse_diagonal_);
-    double local_min = 0.0;
-    Kokkos::parallel_reduce(
-        "undertow::linear_solve_min_diagonal", owned_cells(p.decomposition()),
-        KOKKOS_LAMBDA(int i, int j, int k, double& m) {
-          for (int c = 0; c < v.extent_int(0); ++c) {
-            const double a = v(c, i, j, k);
-            if (!(a >= m)) m = a;  // NaN-propagating min
-          }
-        },
-        Kokkos::Min<double>(local_min));
-    smallest = -global_max(p.decomposition().comm(), -local_min);
+    const double local_min = local_min_value(inverse_diagonal_.view(), owned_cells(p.decomposition()));
+    const double smallest = -global_max(p.decomposition().comm(), -local_min);
     throw Error("linear_solve (" + name_ + "): the operator's diagonal is not positive in " +
                 std::to_string(static_cast<std::int64_t>(bad)) + " value(s) (smallest " + sci(smallest) +
                 "), so A is not positive definite: check the coefficients (a negative conductivity?) and the sign "
@@ -333,67 +428,19 @@ LinearSolveRecord LinearSolveBase::cg(Program& p, const Field<double>& rhs, cons
     block_update(r_, 0, 0.0, rhs, 0, 1.0, components_);
     block_update(r_, 0, 1.0, q_, 0, -1.0, components_);
   }
-  auto rv = r_.view(), zv = z_.view(), mv = inverse_diagonal_.view(), dv = d_.view(), qv = q_.view(), xv = x.view();
-  const Index3 dsh = shift_of(d_), qsh = shift_of(q_), xsh = shift_of(x);
-  const int nc = components_;
-
-  // z = M^-1 r; sums (r.r, r.z); optionally preceded by x += alpha d, r -= alpha q.
-  const Index3 n = p.decomposition().owned_cells();
+  const CgVectors vectors{
+      r_.view(),    z_.view(),   inverse_diagonal_.view(),        d_.view(),   q_.view(), x.view(), shift_of(d_),
+      shift_of(q_), shift_of(x), p.decomposition().owned_cells(), components_, jacobi};
   const auto policy = rows(p.decomposition());
+  // z = M^-1 r; global sums (r.r, r.z); optionally preceded by x += alpha d, r -= alpha q.
   auto update = [&](bool step, double alpha) {
-    TwoSums s;
-    Kokkos::parallel_reduce(
-        "undertow::linear_solve_cg_update", policy,
-        KOKKOS_LAMBDA(int i, TwoSums& acc) {
-          for (int c = 0; c < nc; ++c)
-            for (int j = 0; j < n[1]; ++j)
-              for (int k = 0; k < n[2]; ++k) {
-                double res = rv(c, i, j, k);
-                if (step) {
-                  xv(c, i + xsh[0], j + xsh[1], k + xsh[2]) += alpha * dv(c, i + dsh[0], j + dsh[1], k + dsh[2]);
-                  res -= alpha * qv(c, i + qsh[0], j + qsh[1], k + qsh[2]);
-                  rv(c, i, j, k) = res;
-                }
-                acc.a += res * res;
-                if (jacobi) {
-                  const double zz = mv(c, i, j, k) * res;
-                  zv(c, i, j, k) = zz;
-                  acc.b += res * zz;
-                }
-              }
-        },
-        s);
+    const TwoSums s = cg_update(vectors, policy, step, alpha);
     double sums[2] = {s.a, jacobi ? s.b : s.a};
     ordered_global_sums(comm, sums, 2);
     return std::make_pair(sums[0], sums[1]);
   };
-  // d = z + beta d
-  auto next_direction = [&](double beta) {
-    auto src = jacobi ? zv : rv;
-    Kokkos::parallel_for(
-        "undertow::linear_solve_cg_direction", policy, KOKKOS_LAMBDA(int i) {
-          for (int c = 0; c < nc; ++c)
-            for (int j = 0; j < n[1]; ++j)
-              for (int k = 0; k < n[2]; ++k) {
-                double& dd = dv(c, i + dsh[0], j + dsh[1], k + dsh[2]);
-                dd = src(c, i, j, k) + beta * dd;
-              }
-        });
-  };
-  // d^T q (d and q share their layout)
-  auto curvature_of = [&]() {
-    double local = 0.0;
-    Kokkos::parallel_reduce(
-        "undertow::linear_solve_cg_curvature", policy,
-        KOKKOS_LAMBDA(int i, double& acc) {
-          for (int c = 0; c < nc; ++c)
-            for (int j = 0; j < n[1]; ++j)
-              for (int k = 0; k < n[2]; ++k)
-                acc += dv(c, i + dsh[0], j + dsh[1], k + dsh[2]) * qv(c, i + qsh[0], j + qsh[1], k + qsh[2]);
-        },
-        local);
-    return ordered_global_sum(comm, local);
-  };
+  auto next_direction = [&](double beta) { cg_next_direction(vectors, policy, beta); };
+  auto curvature_of = [&]() { return ordered_global_sum(comm, cg_local_curvature(vectors, policy)); };
 
   const auto first = update(false, 0.0);
   double rr = first.first, rz = first.second;

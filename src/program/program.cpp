@@ -1,7 +1,6 @@
 #include "undertow/program/program.hpp"
 
 #include <Kokkos_Core.hpp>
-
 #include <algorithm>
 #include <sstream>
 
@@ -34,6 +33,21 @@ double misfit_dot(const Field<double>& x, const Field<double>& obs, const Field<
       "undertow::misfit_dot", owned_policy(x, 0, x.components()),
       KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
         acc += (xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz)) * tv(c0 + c, i, j, k);
+      },
+      local);
+  return detail::ordered_global_sum(x.decomposition().comm(), local);
+}
+
+/// sum over owned cells of |x - obs|^2.
+double misfit_dot_self(const Field<double>& x, const Field<double>& obs) {
+  auto xv = x.view(), ov = obs.view();
+  const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
+  double local = 0;
+  Kokkos::parallel_reduce(
+      "undertow::misfit", owned_policy(x, 0, x.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        const double r = xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz);
+        acc += r * r;
       },
       local);
   return detail::ordered_global_sum(x.decomposition().comm(), local);
@@ -227,19 +241,6 @@ class ObjectiveMisfitOperation : public Operation {
   }
 
  private:
-  static double misfit_dot_self(const Field<double>& x, const Field<double>& obs) {
-    auto xv = x.view(), ov = obs.view();
-    const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
-    double local = 0;
-    Kokkos::parallel_reduce(
-        "undertow::misfit", owned_policy(x, 0, x.components()),
-        KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
-          const double r = xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz);
-          acc += r * r;
-        },
-        local);
-    return detail::ordered_global_sum(x.decomposition().comm(), local);
-  }
   int x_, obs_;
   double w_;
 };
@@ -262,8 +263,8 @@ class CheckFiniteOperation : public Operation {
     const std::int64_t bad = count_nonfinite(f);
     if (bad > 0) {
       throw Error("non-finite values in '" + f.name() + "'" + what + " at step " + std::to_string(p.step_index()) +
-                  ": " + std::to_string(bad) + " of " + std::to_string(p.decomposition().grid().total_cells() *
-                                                                       f.components()) +
+                  ": " + std::to_string(bad) + " of " +
+                  std::to_string(p.decomposition().grid().total_cells() * f.components()) +
                   " values are NaN or infinite (time step too large? unstable parameters?)");
     }
   }
@@ -425,7 +426,8 @@ void Program::run(Section s, bool record) {
   auto& list = ops(s);
   for (std::size_t k = 0; k < list.size(); ++k) {
     if (record) {
-      for (auto& snap : plan.snapshots[k]) Kokkos::deep_copy(snap.second.view(), vars_[static_cast<std::size_t>(snap.first)].value.view());
+      for (auto& snap : plan.snapshots[k])
+        Kokkos::deep_copy(snap.second.view(), vars_[static_cast<std::size_t>(snap.first)].value.view());
     }
     list[k]->forward(*this);
   }
@@ -433,8 +435,12 @@ void Program::run(Section s, bool record) {
   if (s == Section::Step) ++step_index_;
 }
 
-void Program::run_forward(Section s) { run(s, false); }
-void Program::run_forward_record(Section s) { run(s, true); }
+void Program::run_forward(Section s) {
+  run(s, false);
+}
+void Program::run_forward_record(Section s) {
+  run(s, true);
+}
 
 void Program::run_reverse(Section s) {
   Plan& plan = s == Section::Step ? step_plan_ : final_plan_;

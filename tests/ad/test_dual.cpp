@@ -1,6 +1,7 @@
 // Dual numbers: values round exactly as plain double code does (a branch on a
 // value must go the same way in primal, tangent and adjoint runs), derivatives
 // follow the chain rule, and folding structural zeros changes no derivative.
+// Written as users write kernels: <cmath> plus `using namespace undertow;`.
 #include <cmath>
 #include <cstring>
 
@@ -79,4 +80,79 @@ TEST_CASE("structural zeros do not change derivatives", "[ad]") {
   const D2 a = f(folded_u, folded_k), b = f(runtime_u, runtime_k);
   CHECK(bitwise_equal(a.val, b.val));
   for (int n = 0; n < 2; ++n) CHECK(a.d[n] == b.d[n]);
+}
+
+// ---- The file is a user translation unit in the most common style: <cmath> and
+// `using namespace undertow;`. Unqualified math on doubles and Duals, in host
+// code and in a Kokkos kernel, must compile without ambiguity (undertow's double
+// versions are constrained templates, so the standard functions win on doubles)
+// and give the standard values.
+
+using D1 = Dual<double, 1>;
+
+TEST_CASE("unqualified math on doubles under using namespace undertow equals std", "[ad]") {
+  for (int i = 1; i < 200; ++i) {
+    const double x = opaque(0.037 * i), y = opaque(-0.5 + 0.011 * i);
+    CHECK(bitwise_equal(sqrt(x), std::sqrt(x)));
+    CHECK(bitwise_equal(fabs(y), std::fabs(y)));
+    CHECK(bitwise_equal(pow(x, 1.7), std::pow(x, 1.7)));
+    CHECK(bitwise_equal(exp(y), std::exp(y)));
+    CHECK(bitwise_equal(log(x), std::log(x)));
+    CHECK(bitwise_equal(sin(y), std::sin(y)));
+    CHECK(bitwise_equal(cos(y), std::cos(y)));
+    CHECK(bitwise_equal(tanh(y), std::tanh(y)));
+    // The qualified undertow versions (Kokkos' device-safe math) agree too.
+    CHECK(bitwise_equal(undertow::sqrt(x), std::sqrt(x)));
+    CHECK(bitwise_equal(undertow::fabs(y), std::fabs(y)));
+    CHECK(bitwise_equal(undertow::pow(x, 1.7), std::pow(x, 1.7)));
+    CHECK(bitwise_equal(undertow::exp(y), std::exp(y)));
+    CHECK(bitwise_equal(undertow::max(y, 0), y > 0 ? y : 0.0));
+    CHECK(bitwise_equal(undertow::min(1, y), y < 1 ? y : 1.0));
+  }
+}
+
+TEST_CASE("unqualified math on Duals under using namespace undertow: std values, chain rule", "[ad]") {
+  for (int i = 1; i < 200; ++i) {
+    const double x = opaque(0.037 * i), y = opaque(-0.5 + 0.011 * i);
+    const D1 dx = D1::variable(x, 0), dy = D1::variable(y, 0);
+    const D1 s = sqrt(dx), a = fabs(dy), p = pow(dx, 1.7), e = exp(dy);
+    CHECK(bitwise_equal(s.val, std::sqrt(x)));
+    CHECK(bitwise_equal(a.val, std::fabs(y)));
+    CHECK(p.val == Approx(std::pow(x, 1.7)).epsilon(1e-15));
+    CHECK(bitwise_equal(e.val, std::exp(y)));
+    CHECK(s.d[0] == Approx(0.5 / std::sqrt(x)).epsilon(1e-15));
+    CHECK(a.d[0] == (y < 0 ? -1.0 : 1.0));
+    CHECK(p.d[0] == Approx(1.7 * std::pow(x, 0.7)).epsilon(1e-14));
+    CHECK(e.d[0] == Approx(std::exp(y)).epsilon(1e-15));
+    const D1 m = max(dy, 0.0), n = min(0.25, dx);
+    CHECK(m.val == std::max(y, 0.0));
+    CHECK(m.d[0] == (y > 0 ? 1.0 : 0.0));
+    CHECK(n.val == std::min(0.25, x));
+    CHECK(n.d[0] == (x < 0.25 ? 1.0 : 0.0));
+  }
+}
+
+TEST_CASE("unqualified math inside a Kokkos kernel under using namespace undertow", "[ad]") {
+  // Device code in the same style: compiles for CUDA (cuda-compile-check) and
+  // gives the host values here.
+  const int n = 1000;
+  double device_sum = 0.0;
+  Kokkos::parallel_reduce(
+      "test::math_namespace", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(int i, double& acc) {
+        const double x = 0.001 * (i + 1);
+        const D1 dx = D1::variable(x, 0);
+        const D1 f = sqrt(dx) * exp(-dx) + pow(dx, 2.5) * fabs(dx - 0.5);
+        acc += sqrt(x) + fabs(x - 0.5) + pow(x, 2.5) + exp(-x) + f.val + f.d[0];
+      },
+      device_sum);
+  double host_sum = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const double x = 0.001 * (i + 1);
+    const double f = std::sqrt(x) * std::exp(-x) + std::pow(x, 2.5) * std::fabs(x - 0.5);
+    const double df = (0.5 / std::sqrt(x)) * std::exp(-x) - std::sqrt(x) * std::exp(-x) +
+                      2.5 * std::pow(x, 1.5) * std::fabs(x - 0.5) + std::pow(x, 2.5) * (x < 0.5 ? -1.0 : 1.0);
+    host_sum += std::sqrt(x) + std::fabs(x - 0.5) + std::pow(x, 2.5) + std::exp(-x) + f + df;
+  }
+  CHECK(device_sum == Approx(host_sum).epsilon(1e-12));
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <type_traits>
 
 #include "undertow/ad/dual.hpp"
 
@@ -36,38 +37,66 @@ using Kokkos::Experimental::tanh;
 }  // namespace kmath
 
 // ---- plain doubles ----
-KOKKOS_INLINE_FUNCTION double sqrt(double x) {
+// Templates constrained to floating-point types rather than plain `double`
+// overloads: a file that says `using namespace undertow;` and calls `sqrt(x)`
+// then gets the standard (non-template) function without an ambiguity, on the
+// host and in CUDA device code alike, while `undertow::sqrt(x)` and unqualified
+// calls inside namespace undertow still reach the device-safe Kokkos versions.
+namespace detail {
+template <class T>
+using if_floating = std::enable_if_t<std::is_floating_point<T>::value, T>;
+/// Two arithmetic types, at least one floating-point (max(x, 0) with x a double).
+template <class A, class B>
+using if_floating_pair = std::enable_if_t<std::is_arithmetic<A>::value && std::is_arithmetic<B>::value &&
+                                              (std::is_floating_point<A>::value || std::is_floating_point<B>::value),
+                                          std::common_type_t<A, B>>;
+}  // namespace detail
+
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> sqrt(T x) {
   return kmath::sqrt(x);
 }
-KOKKOS_INLINE_FUNCTION double exp(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> exp(T x) {
   return kmath::exp(x);
 }
-KOKKOS_INLINE_FUNCTION double log(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> log(T x) {
   return kmath::log(x);
 }
-KOKKOS_INLINE_FUNCTION double pow(double x, double p) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> pow(T x, double p) {
   return kmath::pow(x, p);
 }
-KOKKOS_INLINE_FUNCTION double abs(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> abs(T x) {
   return x < 0 ? -x : x;
 }
-KOKKOS_INLINE_FUNCTION double fabs(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> fabs(T x) {
   return x < 0 ? -x : x;
 }
-KOKKOS_INLINE_FUNCTION double tanh(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> tanh(T x) {
   return kmath::tanh(x);
 }
-KOKKOS_INLINE_FUNCTION double sin(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> sin(T x) {
   return kmath::sin(x);
 }
-KOKKOS_INLINE_FUNCTION double cos(double x) {
+template <class T>
+KOKKOS_INLINE_FUNCTION detail::if_floating<T> cos(T x) {
   return kmath::cos(x);
 }
-KOKKOS_INLINE_FUNCTION double min(double a, double b) {
-  return b < a ? b : a;
+template <class A, class B>
+KOKKOS_INLINE_FUNCTION detail::if_floating_pair<A, B> min(A a, B b) {
+  using R = detail::if_floating_pair<A, B>;
+  return R(b) < R(a) ? R(b) : R(a);
 }
-KOKKOS_INLINE_FUNCTION double max(double a, double b) {
-  return a < b ? b : a;
+template <class A, class B>
+KOKKOS_INLINE_FUNCTION detail::if_floating_pair<A, B> max(A a, B b) {
+  using R = detail::if_floating_pair<A, B>;
+  return R(a) < R(b) ? R(b) : R(a);
 }
 
 // ---- Dual numbers: value and chain rule ----

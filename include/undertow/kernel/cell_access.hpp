@@ -56,7 +56,9 @@ struct KernelData {
 };
 
 namespace detail {
-KOKKOS_INLINE_FUNCTION void check_stencil(const Stencil& s, int di, int dj, int dk) {
+// The stencil by value: a reference would odr-use the kernel's static constexpr
+// member, a host variable that device code cannot address.
+KOKKOS_INLINE_FUNCTION void check_stencil(Stencil s, int di, int dj, int dk) {
 #if UNDERTOW_CHECK_STENCIL
   if (!s.contains(di, dj, dk)) Kokkos::abort("undertow: kernel read outside its declared stencil");
 #else

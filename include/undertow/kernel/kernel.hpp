@@ -60,22 +60,22 @@ struct Kernel<Inputs<I...>, Outputs<O...>> {
   static constexpr int input_values = (I + ...);
   /// Values one cell writes (sum of output components).
   static constexpr int output_values = (O + ...);
-  static constexpr int input_components(int f) {
+  KOKKOS_INLINE_FUNCTION static constexpr int input_components(int f) {
     constexpr int c[] = {I...};
     return c[f];
   }
-  static constexpr int output_components(int f) {
+  KOKKOS_INLINE_FUNCTION static constexpr int output_components(int f) {
     constexpr int c[] = {O...};
     return c[f];
   }
   /// Index of (input f, component c) among the input_values.
-  static constexpr int input_slot(int f, int c) {
+  KOKKOS_INLINE_FUNCTION static constexpr int input_slot(int f, int c) {
     constexpr int comps[] = {I...};
     int s = 0;
     for (int g = 0; g < f; ++g) s += comps[g];
     return s + c;
   }
-  static constexpr int output_slot(int f, int c) {
+  KOKKOS_INLINE_FUNCTION static constexpr int output_slot(int f, int c) {
     constexpr int comps[] = {O...};
     int s = 0;
     for (int g = 0; g < f; ++g) s += comps[g];

@@ -76,13 +76,7 @@ class KernelApplication {
   void forward() const {
     const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, {}, {});
     const detail::Rows rows(K::stencil.dim, {0, 0, 0}, inputs_[0].decomposition().owned_cells());
-    Kokkos::parallel_for(
-        "undertow::kernel_forward", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-          Index3 p;
-          int length;
-          rows.item(w, p, length);
-          detail::forward_row<K>(data, p, length);
-        });
+    detail::launch_forward<K>(data, rows);
   }
 
   /// Tangent fields have N * components components, direction-major
@@ -93,13 +87,7 @@ class KernelApplication {
     for (int f = 0; f < NO; ++f) check_aux(output_tangents[f], outputs_[f], N, "output tangent");
     const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_tangents, output_tangents);
     const detail::Rows rows(K::stencil.dim, {0, 0, 0}, inputs_[0].decomposition().owned_cells());
-    Kokkos::parallel_for(
-        "undertow::kernel_tangent", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-          Index3 p;
-          int length;
-          rows.item(w, p, length);
-          detail::tangent_row<K, N>(data, p, length);
-        });
+    detail::launch_tangent<K, N>(data, rows);
   }
 
   /// in_bar += J^T out_bar (see the header comment for what each form needs).
@@ -118,22 +106,6 @@ class KernelApplication {
   static constexpr int gather_input_ghost() { return 2 * K::stencil.radius; }
 
  private:
-  static void check_field(const Field<double>& f, int components, const std::string& role) {
-    if (!f.valid()) throw Error("kernel " + role + " is not an initialised field");
-    if (f.components() != components) {
-      throw Error("kernel " + role + " '" + f.name() + "' has " + std::to_string(f.components()) +
-                  " component(s), the kernel expects " + std::to_string(components));
-    }
-  }
-  static void check_aux(const Field<double>& aux, const Field<double>& primal, int per_component,
-                        const std::string& role) {
-    if (!aux.valid() || aux.components() != primal.components() * per_component || aux.ghost() != primal.ghost() ||
-        &aux.decomposition() != &primal.decomposition()) {
-      throw Error("kernel " + role + " for '" + primal.name() + "' must have the layout of '" + primal.name() +
-                  "' with " + std::to_string(primal.components() * per_component) + " component(s)");
-    }
-  }
-
   void adjoint_gather(const InputFields& input_adjoints, const OutputFields& output_adjoints) const {
     const Decomposition& dec = inputs_[0].decomposition();
     const int r = K::stencil.radius;
@@ -168,9 +140,7 @@ class KernelApplication {
     }
     const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_adjoints, output_adjoints);
     const detail::Rows rows(K::stencil.dim, lo, hi);
-    Kokkos::parallel_for(
-        "undertow::kernel_adjoint_gather", rows.policy(),
-        KOKKOS_LAMBDA(std::int64_t w) { detail::gather_item<K>(data, rows, safe_lo, safe_hi, w); });
+    detail::launch_gather_adjoint<K>(data, rows, safe_lo, safe_hi);
   }
 
   void adjoint_scatter(const InputFields& input_adjoints, const OutputFields& output_adjoints, bool atomic) const {
@@ -178,13 +148,7 @@ class KernelApplication {
     const Index3 n = inputs_[0].decomposition().owned_cells();
     if (atomic) {
       const detail::Rows rows(K::stencil.dim, {0, 0, 0}, n);
-      Kokkos::parallel_for(
-          "undertow::kernel_adjoint_scatter_atomic", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
-            Index3 p;
-            int length;
-            rows.item(w, p, length);
-            detail::scatter_run<K, true>(data, p, length, 1);
-          });
+      detail::launch_scatter_atomic_adjoint<K>(data, rows);
       return;
     }
     // Cells of one colour are 2r+1 apart in every dimension: their stencils are
@@ -206,14 +170,23 @@ class KernelApplication {
       const Index3 stride{dim > 0 ? w : 1, dim > 1 ? w : 1, dim > 2 ? w : 1};
       // Rows of the colour's sub-grid, mapped back to cells.
       const detail::Rows rows(dim, {0, 0, 0}, count);
-      Kokkos::parallel_for(
-          "undertow::kernel_adjoint_scatter_coloured", rows.policy(), KOKKOS_LAMBDA(std::int64_t item) {
-            Index3 q;
-            int length;
-            rows.item(item, q, length);
-            const Index3 p{first[0] + q[0] * stride[0], first[1] + q[1] * stride[1], first[2] + q[2] * stride[2]};
-            detail::scatter_run<K, false>(data, p, length, stride[rows.inner]);
-          });
+      detail::launch_scatter_colour_adjoint<K>(data, rows, first, stride);
+    }
+  }
+
+  static void check_field(const Field<double>& f, int components, const std::string& role) {
+    if (!f.valid()) throw Error("kernel " + role + " is not an initialised field");
+    if (f.components() != components) {
+      throw Error("kernel " + role + " '" + f.name() + "' has " + std::to_string(f.components()) +
+                  " component(s), the kernel expects " + std::to_string(components));
+    }
+  }
+  static void check_aux(const Field<double>& aux, const Field<double>& primal, int per_component,
+                        const std::string& role) {
+    if (!aux.valid() || aux.components() != primal.components() * per_component || aux.ghost() != primal.ghost() ||
+        &aux.decomposition() != &primal.decomposition()) {
+      throw Error("kernel " + role + " for '" + primal.name() + "' must have the layout of '" + primal.name() +
+                  "' with " + std::to_string(primal.components() * per_component) + " component(s)");
     }
   }
 

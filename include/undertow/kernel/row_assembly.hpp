@@ -42,7 +42,7 @@ struct SlotTable {
   int comp[N];
 };
 template <class K>
-constexpr SlotTable<K::input_values> input_slot_table() {
+KOKKOS_INLINE_FUNCTION constexpr SlotTable<K::input_values> input_slot_table() {
   SlotTable<K::input_values> t{};
   for (int f = 0, s = 0; f < K::num_inputs; ++f)
     for (int c = 0; c < K::input_components(f); ++c, ++s) {
@@ -52,7 +52,7 @@ constexpr SlotTable<K::input_values> input_slot_table() {
   return t;
 }
 template <class K>
-constexpr SlotTable<K::output_values> output_slot_table() {
+KOKKOS_INLINE_FUNCTION constexpr SlotTable<K::output_values> output_slot_table() {
   SlotTable<K::output_values> t{};
   for (int f = 0, s = 0; f < K::num_outputs; ++f)
     for (int c = 0; c < K::output_components(f); ++c, ++s) {
@@ -431,6 +431,64 @@ UNDERTOW_FLATTEN KOKKOS_FUNCTION void scatter_run(const RowData<K>& shared, Inde
     }
     Unroll<0, K::stencil.size()>::run(cell);
   }
+}
+
+// ---- Launches. The device lambdas live in free functions: CUDA forbids
+// extended lambdas inside private or protected member functions, and
+// KernelApplication keeps its host-side set-up and checks private.
+
+template <class K>
+void launch_forward(const RowData<K>& data, const Rows& rows) {
+  Kokkos::parallel_for(
+      "undertow::kernel_forward", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+        Index3 p;
+        int length;
+        rows.item(w, p, length);
+        forward_row<K>(data, p, length);
+      });
+}
+
+template <class K, int N>
+void launch_tangent(const RowData<K>& data, const Rows& rows) {
+  Kokkos::parallel_for(
+      "undertow::kernel_tangent", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+        Index3 p;
+        int length;
+        rows.item(w, p, length);
+        tangent_row<K, N>(data, p, length);
+      });
+}
+
+template <class K>
+void launch_gather_adjoint(const RowData<K>& data, const Rows& rows, Index3 safe_lo, Index3 safe_hi) {
+  Kokkos::parallel_for(
+      "undertow::kernel_adjoint_gather", rows.policy(),
+      KOKKOS_LAMBDA(std::int64_t w) { gather_item<K>(data, rows, safe_lo, safe_hi, w); });
+}
+
+template <class K>
+void launch_scatter_atomic_adjoint(const RowData<K>& data, const Rows& rows) {
+  Kokkos::parallel_for(
+      "undertow::kernel_adjoint_scatter_atomic", rows.policy(), KOKKOS_LAMBDA(std::int64_t w) {
+        Index3 p;
+        int length;
+        rows.item(w, p, length);
+        scatter_run<K, true>(data, p, length, 1);
+      });
+}
+
+/// One colour pass: `rows` enumerate the colour's sub-grid, cell q of which is
+/// first + q * stride.
+template <class K>
+void launch_scatter_colour_adjoint(const RowData<K>& data, const Rows& rows, Index3 first, Index3 stride) {
+  Kokkos::parallel_for(
+      "undertow::kernel_adjoint_scatter_coloured", rows.policy(), KOKKOS_LAMBDA(std::int64_t item) {
+        Index3 q;
+        int length;
+        rows.item(item, q, length);
+        const Index3 p{first[0] + q[0] * stride[0], first[1] + q[1] * stride[1], first[2] + q[2] * stride[2]};
+        scatter_run<K, false>(data, p, length, stride[rows.inner]);
+      });
 }
 
 }  // namespace undertow::detail

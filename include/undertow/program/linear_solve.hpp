@@ -161,6 +161,15 @@ class LinearSolveBase : public Operation {
   int scratch_directions_ = 0;
 };
 
+namespace detail {
+/// Mirror sign per axis, face and component (0: the ghost does not depend on x).
+/// At namespace scope: CUDA device lambdas cannot capture function-local types.
+template <int NC>
+struct MirrorSigns {
+  double s[3][2][NC];
+};
+}  // namespace detail
+
 /// Owned cells of the Jacobi diagonal of K composed with the homogeneous ghost
 /// fill of `bc`: for every stencil offset whose (wrapped or mirrored) cell is the
 /// cell itself, d out_c / d x_c times the mirror sign.
@@ -176,9 +185,7 @@ void linear_operator_diagonal(const K& kernel, const typename KernelApplication<
   }
   data.out[0] = output.view();
   data.out_shift[0] = Index3{output.ghost(0), output.ghost(1), output.ghost(2)};
-  struct Signs {
-    double s[3][2][NC];  // mirror sign per face and component; 0: ghost independent of x
-  } signs{};
+  detail::MirrorSigns<NC> signs{};
   for (int a = 0; a < 3; ++a) {
     data.origin[a] = dec.owned_lo()[a];
     data.global_cells[a] = dec.grid().cells[a];

@@ -106,6 +106,39 @@ class SeededStepProgram : public StepProgram {
   const Field<double>& weight_;
 };
 
+// The solver's own device loops, as free functions (CUDA allows no device
+// lambda in a private member function such as build()).
+
+/// bed = eta_rest - depth and water = 1 where the mask says water and the depth is
+/// positive and at least min_depth (else 0, and the depth is zeroed there).
+/// depth and mask are owned-only; bed and water have kGhost ghost layers.
+void bed_and_water(const Field<double>& depth, const Field<double>& mask, const Field<double>& bed,
+                   const Field<double>& water, double min_depth, double eta_rest) {
+  auto dv = depth.view();
+  auto mv = mask.view();
+  auto bv = bed.view();
+  auto wv = water.view();
+  const int gb = kGhost;
+  Kokkos::parallel_for(
+      "shallow_water::bed_and_mask", owned_2d(depth), KOKKOS_LAMBDA(int i, int j) {
+        const double d = dv(0, i, j, 0);
+        const bool wet = mv(0, i, j, 0) > 0.5 && d > 0.0 && d >= min_depth;
+        bv(0, i + gb, j + gb, 0) = eta_rest - d;
+        wv(0, i + gb, j + gb, 0) = wet ? 1.0 : 0.0;
+        dv(0, i, j, 0) = wet ? d : 0.0;
+      });
+}
+
+/// g *= water on owned cells (g owned-only, water with kGhost ghost layers).
+void restrict_to_water(const Field<double>& g, const Field<double>& water) {
+  auto gv = g.view();
+  auto wv = water.view();
+  const int gb = kGhost;
+  Kokkos::parallel_for(
+      "shallow_water::gauge_on_water", owned_2d(g),
+      KOKKOS_LAMBDA(int i, int j) { gv(0, i, j, 0) *= wv(0, i + gb, j + gb, 0); });
+}
+
 }  // namespace
 
 class ShallowWaterSolver::Impl {
@@ -245,22 +278,7 @@ void ShallowWaterSolver::build() {
   if (bad_depth > 0) {
     throw Error("ShallowWaterSolver: the depth has " + std::to_string(bad_depth) + " non-finite values");
   }
-  {
-    auto dv = depth.view();
-    auto mv = mask.view();
-    auto bv = p.value(m.b).view();
-    auto wv = p.value(m.water).view();
-    const double min_depth = o.min_depth, eta_rest = o.eta_rest;
-    const int gb = kGhost;
-    Kokkos::parallel_for(
-        "shallow_water::bed_and_mask", owned_2d(depth), KOKKOS_LAMBDA(int i, int j) {
-          const double d = dv(0, i, j, 0);
-          const bool wet = mv(0, i, j, 0) > 0.5 && d > 0.0 && d >= min_depth;
-          bv(0, i + gb, j + gb, 0) = eta_rest - d;
-          wv(0, i + gb, j + gb, 0) = wet ? 1.0 : 0.0;
-          dv(0, i, j, 0) = wet ? d : 0.0;
-        });
-  }
+  bed_and_water(depth, mask, p.value(m.b), p.value(m.water), o.min_depth, o.eta_rest);
   // The mask never changes: fill its ghosts once (halo, then mirror at the walls).
   p.halo(HaloPattern::Box, kGhost).exchange(p.value(m.water));
   const BoundaryConditions bc_scalar = scalar_conditions(grid);
@@ -299,12 +317,7 @@ void ShallowWaterSolver::build() {
       return norm * std::exp(-std::pow(grid.center(0, i) - gauge.x, 2) / r2) *
              std::exp(-std::pow(grid.center(1, j) - gauge.y, 2) / r2);
     });
-    auto gv = g.view();
-    auto wv = p.value(m.water).view();
-    const int gb = kGhost;
-    Kokkos::parallel_for(
-        "shallow_water::gauge_on_water", owned_2d(g),
-        KOKKOS_LAMBDA(int i, int j) { gv(0, i, j, 0) *= wv(0, i + gb, j + gb, 0); });
+    restrict_to_water(g, p.value(m.water));
     gauge_coverage_ = sum(g);
     if (!(gauge_coverage_ > 1e-3)) {
       throw Error("ShallowWaterSolver: the gauge at (" + fmt(gauge.x) + ", " + fmt(gauge.y) + ") with radius " +

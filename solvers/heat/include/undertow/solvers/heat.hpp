@@ -151,6 +151,22 @@ inline std::string format(double x) {
   return os.str();
 }
 
+/// Smallest value of component 0 over this rank's owned cells (+inf if none).
+/// A free function: CUDA allows no device lambda in a private member function.
+inline double local_minimum(const Field<double>& f) {
+  auto v = f.view();
+  const Box b = f.owned_box();
+  double local = std::numeric_limits<double>::infinity();
+  Kokkos::parallel_reduce(
+      "heat::min_conductivity",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({b.lo[0], b.lo[1], b.lo[2]}, {b.hi[0], b.hi[1], b.hi[2]}),
+      KOKKOS_LAMBDA(int i, int j, int k, double& acc) {
+        if (v(0, i, j, k) < acc) acc = v(0, i, j, k);
+      },
+      Kokkos::Min<double>(local));
+  return local;
+}
+
 }  // namespace heat_detail
 
 class HeatSolver {
@@ -414,16 +430,7 @@ class HeatSolver {
     const Field<double>& k = conductivity_field();
     const std::int64_t bad = count_nonfinite(k);
     kappa_max_ = max_abs(k);
-    auto v = k.view();
-    const Box b = k.owned_box();
-    double local = std::numeric_limits<double>::infinity();
-    Kokkos::parallel_reduce(
-        "heat::min_conductivity",
-        Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({b.lo[0], b.lo[1], b.lo[2]}, {b.hi[0], b.hi[1], b.hi[2]}),
-        KOKKOS_LAMBDA(int i, int j, int kk, double& acc) {
-          if (v(0, i, j, kk) < acc) acc = v(0, i, j, kk);
-        },
-        Kokkos::Min<double>(local));
+    const double local = heat_detail::local_minimum(k);
     MPI_Allreduce(&local, &kappa_min_, 1, MPI_DOUBLE, MPI_MIN, dec_->comm());
     if (bad > 0 || !(kappa_min_ > 0.0)) {
       throw Error("HeatSolver: the conductivity must be finite and > 0 in every cell; " +
