@@ -197,11 +197,13 @@ std::vector<double> ProgramPoint::analyse(MPI_Comm comm, const std::vector<doubl
     reset();
     objective = function_->evaluate();
   });
+  // evaluate() leaves the program at the initial state: the final values of the
+  // summed variables are the function's outputs.
+  const std::vector<Field<double>> final_values = function_->outputs();
   std::vector<double> z;
   for (std::size_t r = 0; r < setup_.responses.size(); ++r) {
-    const ProgramResponse& resp = setup_.responses[r];
-    z.push_back(resp.kind == ProgramResponse::Kind::Objective ? objective
-                                                              : dot(resp.weight, setup_.program->value(resp.variable)));
+    const int o = output_of_response_[r];
+    z.push_back(o < 0 ? objective : dot(setup_.responses[r].weight, final_values[static_cast<std::size_t>(o)]));
   }
   // Responses come from ordered reductions: every rank sees the same values.
   for (std::size_t r = 0; r < z.size(); ++r) {

@@ -4,10 +4,28 @@ namespace undertow {
 
 ProgramFunction::ProgramFunction(Program& program, std::vector<Var> inputs, std::vector<Var> outputs, int steps,
                                  bool objective)
-    : program_(program), inputs_(std::move(inputs)), outputs_(std::move(outputs)), steps_(steps), objective_(objective) {
+    : program_(program),
+      inputs_(std::move(inputs)),
+      outputs_(std::move(outputs)),
+      steps_(steps),
+      objective_(objective) {
   if (steps_ < 1) throw Error("ProgramFunction: steps must be >= 1, got " + std::to_string(steps_));
   for (int id = 0; id < program_.variable_count(); ++id) {
     if (program_.role(Var{id}) == VarRole::State) states_.push_back(Var{id});
+  }
+  for (Var v : states_) base_states_.push_back(program_.value(v).clone_layout(program_.name(v) + "_base"));
+  for (Var v : outputs_) output_values_.push_back(program_.value(v).clone_layout(program_.name(v) + "_output"));
+}
+
+void ProgramFunction::save_base() {
+  for (std::size_t s = 0; s < states_.size(); ++s) {
+    Kokkos::deep_copy(base_states_[s].view(), program_.value(states_[s]).view());
+  }
+}
+
+void ProgramFunction::restore_base() {
+  for (std::size_t s = 0; s < states_.size(); ++s) {
+    Kokkos::deep_copy(program_.value(states_[s]).view(), base_states_[s].view());
   }
 }
 
@@ -18,26 +36,31 @@ std::vector<Field<double>> ProgramFunction::inputs() {
 }
 
 std::vector<Field<double>> ProgramFunction::outputs() {
-  std::vector<Field<double>> f;
-  for (Var v : outputs_) f.push_back(program_.value(v));
-  return f;
+  return output_values_;
 }
 
 double ProgramFunction::evaluate() {
+  save_base();
   program_.set_objective(0.0);
   for (int n = 0; n < steps_; ++n) program_.run_forward(Section::Step);
   program_.run_forward(Section::Final);
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    Kokkos::deep_copy(output_values_[i].view(), program_.value(outputs_[i]).view());
+  }
+  restore_base();
   return program_.objective();
 }
 
 double ProgramFunction::tangent(const std::vector<Field<double>>& directions,
                                 const std::vector<Field<double>>& output_tangents) {
+  save_base();
   program_.set_objective(0.0);
   program_.prepare_tangent(1);  // zeroes every tangent
   for (std::size_t i = 0; i < inputs_.size(); ++i) copy(program_.tangent(inputs_[i]), directions[i]);
   for (int n = 0; n < steps_; ++n) program_.run_tangent(Section::Step);
   program_.run_tangent(Section::Final);
   for (std::size_t i = 0; i < outputs_.size(); ++i) copy(output_tangents[i], program_.tangent(outputs_[i]));
+  restore_base();
   return program_.objective_tangent()[0];
 }
 
@@ -72,6 +95,10 @@ void ProgramFunction::adjoint(const std::vector<Field<double>>& weights, double 
     program_.run_reverse(Section::Step);
   }
   for (std::size_t i = 0; i < inputs_.size(); ++i) copy(input_adjoints[i], program_.adjoint(inputs_[i]));
+  // The last replay (step 0) advanced the states again: back to the base point.
+  for (std::size_t s = 0; s < states_.size(); ++s) {
+    Kokkos::deep_copy(program_.value(states_[s]).view(), stored_states_.front()[s].view());
+  }
   program_.set_objective(objective);
 }
 

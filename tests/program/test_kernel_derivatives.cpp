@@ -221,3 +221,50 @@ TEST_CASE("gather adjoints need wide enough ghosts, with a clear error", "[deriv
                     Catch::Matchers::Contains("stencil is 3D but the grid is 2D"));
   CHECK_THROWS_WITH(p.prepare_tangent(3), Catch::Matchers::Contains("1, 2, 4 or 8"));
 }
+
+TEST_CASE("ProgramFunction calls keep the base point: evaluate then adjoint equals adjoint alone", "[derivatives]") {
+  // The natural sequence f.evaluate(); f.adjoint(...) must differentiate at the
+  // state the user set, not at the state after the run (Differentiable's contract).
+  auto dec = Decomposition::create(grid_for(2, Walls::All), MPI_COMM_WORLD);
+  Built alone = build(dec, BoxSmoother<2>{}, AdjointForm::Gather, Walls::All);
+  Built after_calls = build(dec, BoxSmoother<2>{}, AdjointForm::Gather, Walls::All);
+  const Field<double> base = after_calls.program->value(after_calls.u).clone("base");
+  auto bitwise_same = [](const Field<double>& a, const Field<double>& b) {
+    const std::vector<double> x = gather_global(a), y = gather_global(b);
+    return std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
+  };
+
+  ProgramFunction f(*after_calls.program, {after_calls.u, after_calls.kappa}, {after_calls.u}, 3);
+  const double j = f.evaluate();
+  CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
+  // outputs() hold the state after the run, not the (restored) input.
+  CHECK_FALSE(bitwise_same(f.outputs()[0], base));
+  CHECK(f.evaluate() == j);
+  CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
+  std::vector<Field<double>> directions = {base.clone("du"), after_calls.program->value(after_calls.kappa).clone("dk")};
+  fill_random(directions[0], 11);
+  fill_random(directions[1], 12);
+  Field<double> out_dot = base.clone_layout("out_dot");
+  f.tangent(directions, {out_dot});
+  CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
+
+  auto gradient_of = [](Built& b, ProgramFunction& fn) {
+    Field<double> w = b.program->value(b.u).clone_layout("w");
+    fill_random(w, 5);
+    std::vector<Field<double>> g = {b.program->value(b.u).clone_layout("gu"),
+                                    b.program->value(b.kappa).clone_layout("gk")};
+    fn.adjoint({w}, 0.9, g);
+    std::vector<double> all = gather_global(g[0]);
+    const std::vector<double> gk = gather_global(g[1]);
+    all.insert(all.end(), gk.begin(), gk.end());
+    return all;
+  };
+  const std::vector<double> g_after = gradient_of(after_calls, f);
+  CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
+  ProgramFunction fresh(*alone.program, {alone.u, alone.kappa}, {alone.u}, 3);
+  const std::vector<double> g_alone = gradient_of(alone, fresh);
+  REQUIRE(g_after.size() == g_alone.size());
+  CHECK(std::memcmp(g_after.data(), g_alone.data(), g_after.size() * sizeof(double)) == 0);
+  // And a second adjoint from the same function gives the same gradient again.
+  CHECK(gradient_of(after_calls, f) == g_after);
+}

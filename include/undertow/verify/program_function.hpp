@@ -7,6 +7,12 @@
 // checkpointed version for long runs is AdjointLoop in the time layer). This is
 // what the verification harness calls for programs, and a simple way to get a
 // gradient of a short run.
+//
+// Every call starts from the values in inputs() and leaves them there: the
+// program's State variables are saved before a run and restored after it, so
+// `f.evaluate(); f.adjoint(...)` differentiates at the same point as
+// `f.adjoint(...)` alone. outputs() are the function's own copies of the output
+// variables after the last step of the latest evaluate().
 #pragma once
 
 #include <vector>
@@ -37,7 +43,13 @@ class ProgramFunction : public Differentiable {
   std::vector<Var> inputs_, outputs_;
   int steps_;
   bool objective_;
+  /// Saves / restores the State variables (ghosts included): the base point.
+  void save_base();
+  void restore_base();
+
   std::vector<Var> states_;
+  std::vector<Field<double>> base_states_;
+  std::vector<Field<double>> output_values_;
   std::vector<std::vector<Field<double>>> stored_states_;
 };
 

@@ -5,6 +5,7 @@
 // decomposition invariance (world vs MPI_COMM_SELF bitwise, gather mode; hashes
 // compared across rank and thread counts by compare_sw_hashes.sh).
 #include <cmath>
+#include <cstring>
 
 #include "sw_test_setup.hpp"
 
@@ -55,6 +56,26 @@ TEST_CASE("verify: dJ/d(eta0) and dJ/d(bed) through the checkpointed adjoint loo
     CHECK(!r.linear);
     CHECK(r.dot_error < 1e-12);
   }
+}
+
+TEST_CASE("the gauge function keeps its base point: evaluate then adjoint equals adjoint alone",
+          "[shallow_water][gradient]") {
+  auto s = basin(MPI_COMM_WORLD, basin_parameters(TimeScheme::SspRk2));
+  auto f = s->function(kSteps, 3);
+  auto gradient = [&](bool evaluate_first) {
+    if (evaluate_first) f.evaluate();
+    const std::vector<Field<double>> in = f.inputs();
+    std::vector<Field<double>> g = {in[0].clone_layout("g_eta0"), in[1].clone_layout("g_bed")};
+    f.adjoint({f.outputs()[0].clone_layout("w")}, 1.0, g);
+    std::vector<double> all = gather_global(g[0]);
+    const std::vector<double> b = gather_global(g[1]);
+    all.insert(all.end(), b.begin(), b.end());
+    return all;
+  };
+  const std::vector<double> alone = gradient(false);
+  const std::vector<double> after_evaluate = gradient(true);
+  REQUIRE(alone.size() == after_evaluate.size());
+  CHECK(std::memcmp(alone.data(), after_evaluate.data(), alone.size() * sizeof(double)) == 0);
 }
 
 TEST_CASE("verify: the step program with momentum, both inputs (state and bed)", "[shallow_water][gradient]") {

@@ -282,7 +282,8 @@ class BurgersSolver {
     return program_->objective();
   }
 
-  /// (u_0, nu) -> (u_n, J) over n steps as a Differentiable (store-all; in place).
+  /// (u_0, nu) -> (u_n, J) over n steps as a Differentiable (store-all; its calls
+  /// leave the velocity field at the value they started from).
   ProgramFunction function(int n) { return ProgramFunction(*program_, {u_, nu_}, {u_}, n, true); }
 
   double tangent(int n, const Field<double>& d_velocity, const Field<double>& d_viscosity) {

@@ -260,8 +260,8 @@ class HeatSolver {
 
   // ---- derivatives ----
   /// The map (u_0, kappa) -> (u_n, J) over n steps from the current fields, as a
-  /// Differentiable (store-all adjoint; for tests and short runs). It runs the
-  /// program in place: the temperature field is overwritten by its calls.
+  /// Differentiable (store-all adjoint; for tests and short runs). Its calls run
+  /// the program and leave the temperature field at the value they started from.
   ProgramFunction function(int n) { return ProgramFunction(*program_, {u_, kappa_}, {u_}, n, true); }
 
   /// dJ in direction (du_0, dkappa) over n steps from the current state; the
