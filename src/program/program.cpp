@@ -61,6 +61,9 @@ class ExchangeOperation : public Operation {
            std::to_string(p.value(Var{v_}).ghost()) + ")";
   }
   std::vector<int> writes() const override { return {v_}; }
+  std::optional<HaloPattern> exchange_pattern(int v) const override {
+    return v == v_ ? std::optional<HaloPattern>(pattern_) : std::nullopt;
+  }
   void forward(Program& p) override {
     auto& x = p.var(v_);
     p.halo(pattern_, x.value.ghost()).exchange(x.value);
@@ -327,7 +330,9 @@ const Field<double>& Program::tangent(Var v) const {
 
 void Program::append(std::unique_ptr<Operation> op) {
   ops(section_).push_back(std::move(op));
-  (section_ == Section::Step ? step_plan_ : final_plan_).built = false;
+  Plan& plan = section_ == Section::Step ? step_plan_ : final_plan_;
+  plan.built = false;
+  plan.exchanges_checked = false;
 }
 
 void Program::exchange(Var v, HaloPattern pattern) {
@@ -420,8 +425,46 @@ const Field<double>& Program::recorded(int id) const {
   return vars_[static_cast<std::size_t>(id)].value;
 }
 
+void Program::check_exchanges(Section s) {
+  // The exchange that fills what operation k reads is the latest one before it:
+  // earlier in its section, then (the step repeats) later in the Step section;
+  // the Final section runs after the steps, so its reads may be fed by the Step's.
+  const auto& list = ops(s);
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    for (const auto& [id, needed] : list[k]->ghost_reads()) {
+      if (needed == HaloPattern::Star) continue;
+      std::vector<std::pair<const Operation*, std::string>> before;
+      for (std::size_t j = k; j-- > 0;) before.emplace_back(list[j].get(), "operation " + std::to_string(j));
+      if (s == Section::Step) {
+        for (std::size_t j = list.size(); j-- > k + 1;)
+          before.emplace_back(list[j].get(), "operation " + std::to_string(j) + " (previous step)");
+      } else {
+        for (std::size_t j = step_ops_.size(); j-- > 0;)
+          before.emplace_back(step_ops_[j].get(), "step operation " + std::to_string(j));
+      }
+      for (const auto& [op, where] : before) {
+        const std::optional<HaloPattern> pattern = op->exchange_pattern(id);
+        if (!pattern) continue;
+        if (*pattern == HaloPattern::Star) {
+          throw Error("Program: operation " + std::to_string(k) + " (" + list[k]->describe(*this) + ") reads '" +
+                      vars_[static_cast<std::size_t>(id)].name +
+                      "' in corner ghost cells (a box stencil, or a gather adjoint, which evaluates the stencil at "
+                      "neighbouring cells), but " +
+                      where +
+                      " exchanges it with HaloPattern::Star, which leaves "
+                      "the corners stale: results would depend on the decomposition. Exchange it with "
+                      "HaloPattern::Box (the default), or give a star-stencil kernel AdjointForm::ScatterAtomic");
+        }
+        break;
+      }
+    }
+  }
+  (s == Section::Step ? step_plan_ : final_plan_).exchanges_checked = true;
+}
+
 void Program::run(Section s, bool record) {
   Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
+  if (!plan.exchanges_checked) check_exchanges(s);
   if (record && !plan.built) build_plan(s);
   auto& list = ops(s);
   for (std::size_t k = 0; k < list.size(); ++k) {
@@ -483,6 +526,8 @@ void Program::prepare_tangent(int directions) {
 
 void Program::run_tangent(Section s) {
   if (directions_ == 0) throw Error("Program: call prepare_tangent(directions) before run_tangent");
+  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
+  if (!plan.exchanges_checked) check_exchanges(s);
   for (auto& op : ops(s)) op->tangent(*this, directions_);
   Kokkos::fence();
   if (s == Section::Step) ++step_index_;

@@ -120,3 +120,42 @@ TEST_CASE("program construction errors are clear", "[program][errors]") {
   CHECK_THROWS_WITH(p.objective_misfit(u, obs), Catch::Matchers::Contains("component counts differ"));
   CHECK(p.describe().find("u(state") != std::string::npos);
 }
+
+TEST_CASE("a Star exchange feeding corner reads is refused before the first run", "[program][errors]") {
+  // Box stencils read corner ghosts, and so does the gather adjoint of any stencil;
+  // a Star exchange leaves them stale and the result would depend on the ranks.
+  auto dec = Decomposition::create(GridSpec::rect(12, 10, {true, true}), MPI_COMM_WORLD);
+  auto program_with = [&](auto kernel, HaloPattern pattern, AdjointForm form, bool exchange_last) {
+    auto p = std::make_unique<Program>(dec, ProgramOptions{form});
+    const Var u = p->add_state("u", 1, 2), kappa = p->add_parameter("kappa", 1, 2);
+    const Var next = p->add_temporary("u_next", 1, 2);
+    p->exchange(kappa);
+    if (!exchange_last) p->exchange(u, pattern);
+    p->apply(kernel, {u, kappa}, {next});
+    p->copy(u, next);
+    if (exchange_last) p->exchange(u, pattern);  // feeds the next step's kernel
+    fill(p->value(u), 1.0);
+    fill(p->value(kappa), 1.0);
+    return p;
+  };
+  using Catch::Matchers::Contains;
+  // Box stencil, Star exchange: refused for forward, tangent and record runs.
+  auto box = program_with(BoxSmoother<2>{}, HaloPattern::Star, AdjointForm::ScatterAtomic, false);
+  CHECK_THROWS_WITH(box->run_forward(), Contains("reads 'u' in corner ghost cells") && Contains("HaloPattern::Star") &&
+                                            Contains("HaloPattern::Box"));
+  box->prepare_tangent(1);
+  CHECK_THROWS_WITH(box->run_tangent(), Contains("reads 'u' in corner ghost cells"));
+  // Star stencil with the gather adjoint: refused, also when the exchange comes
+  // last in the step (it fills the ghosts the next step's kernel reads).
+  CHECK_THROWS_WITH(program_with(Diffusion<2>{}, HaloPattern::Star, AdjointForm::Gather, false)->run_forward_record(),
+                    Contains("gather adjoint"));
+  CHECK_THROWS_WITH(program_with(Diffusion<2>{}, HaloPattern::Star, AdjointForm::Gather, true)->run_forward(),
+                    Contains("(previous step)"));
+  // What is right runs: a star stencil with a scatter adjoint under a Star
+  // exchange, and every kernel under the default Box exchange.
+  auto star = program_with(Diffusion<2>{}, HaloPattern::Star, AdjointForm::ScatterAtomic, false);
+  CHECK_NOTHROW(star->run_forward_record());
+  CHECK_NOTHROW(star->run_reverse());
+  CHECK_NOTHROW(program_with(BoxSmoother<2>{}, HaloPattern::Box, AdjointForm::Gather, true)->run_forward());
+  CHECK_NOTHROW(program_with(Diffusion<2>{}, HaloPattern::Box, AdjointForm::Gather, false)->run_forward());
+}

@@ -68,6 +68,11 @@ class Operation {
   virtual std::vector<int> writes() const = 0;
   /// Variables whose values (at the time the operation runs) its reverse needs.
   virtual std::vector<int> reverse_reads() const { return {}; }
+  /// The pattern of this operation's primal halo exchange of variable v, if it is one.
+  virtual std::optional<HaloPattern> exchange_pattern(int /*v*/) const { return std::nullopt; }
+  /// Variables whose ghost cells this operation reads, each with the exchange
+  /// pattern those ghosts must have been filled with (checked before a run).
+  virtual std::vector<std::pair<int, HaloPattern>> ghost_reads() const { return {}; }
   virtual void forward(Program& p) = 0;
   virtual void tangent(Program& p, int directions) = 0;
   virtual void reverse(Program& p) = 0;
@@ -181,9 +186,12 @@ class Program {
     // per operation: (variable id, snapshot field) for values a later op overwrites
     std::vector<std::vector<std::pair<int, Field<double>>>> snapshots;
     bool built = false;
+    bool exchanges_checked = false;
   };
   std::vector<std::unique_ptr<Operation>>& ops(Section s) { return s == Section::Step ? step_ops_ : final_ops_; }
   void build_plan(Section s);
+  /// Every ghost read is fed by an exchange of a sufficient pattern (else Error).
+  void check_exchanges(Section s);
   void check_var(Var v, const char* what) const;
   void run(Section s, bool record);
 
@@ -240,6 +248,15 @@ class KernelOperation : public Operation {
   }
   std::vector<int> writes() const override { return std::vector<int>(out_.begin(), out_.end()); }
   std::vector<int> reverse_reads() const override { return std::vector<int>(in_.begin(), in_.end()); }
+  /// A box stencil reads corner ghosts; so does the gather adjoint of any
+  /// stencil (it evaluates the stencil at neighbouring cells).
+  std::vector<std::pair<int, HaloPattern>> ghost_reads() const override {
+    std::vector<std::pair<int, HaloPattern>> reads;
+    if (K::stencil.radius == 0) return reads;
+    const bool corners = K::stencil.shape == StencilShape::Box || form_ == AdjointForm::Gather;
+    for (int f = 0; f < K::num_inputs; ++f) reads.emplace_back(in_[f], corners ? HaloPattern::Box : HaloPattern::Star);
+    return reads;
+  }
 
   void forward(Program& p) override { application(p, false).forward(); }
 
@@ -250,11 +267,20 @@ class KernelOperation : public Operation {
     for (int f = 0; f < K::num_inputs; ++f) in_dot[f] = p.var(in_[f]).tangent;
     for (int f = 0; f < K::num_outputs; ++f) out_dot[f] = p.var(out_[f]).tangent;
     switch (directions) {
-      case 1: app.template tangent<1>(in_dot, out_dot); break;
-      case 2: app.template tangent<2>(in_dot, out_dot); break;
-      case 4: app.template tangent<4>(in_dot, out_dot); break;
-      case 8: app.template tangent<8>(in_dot, out_dot); break;
-      default: throw Error("tangent directions must be 1, 2, 4 or 8, got " + std::to_string(directions));
+      case 1:
+        app.template tangent<1>(in_dot, out_dot);
+        break;
+      case 2:
+        app.template tangent<2>(in_dot, out_dot);
+        break;
+      case 4:
+        app.template tangent<4>(in_dot, out_dot);
+        break;
+      case 8:
+        app.template tangent<8>(in_dot, out_dot);
+        break;
+      default:
+        throw Error("tangent directions must be 1, 2, 4 or 8, got " + std::to_string(directions));
     }
   }
 
