@@ -4,6 +4,10 @@
 #include <mpi.h>
 
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -28,6 +32,36 @@ inline bool all_ranks(bool local) {
   int mine = local ? 1 : 0, all = 0;
   MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   return all == 1;
+}
+
+/// Threads of the default execution space as Kokkos runs them (not what
+/// OMP_NUM_THREADS asked for: a Serial-only Kokkos runs one whatever it says).
+inline int kokkos_threads() {
+  return Kokkos::DefaultExecutionSpace().concurrency();
+}
+
+/// FNV-1a of the bytes of `values`: equal hashes mean bitwise equal vectors.
+inline std::uint64_t fnv1a(const std::vector<double>& values) {
+  std::uint64_t h = 1469598103934665603ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
+  for (std::size_t i = 0; i < values.size() * sizeof(double); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  return h;
+}
+
+/// Rank 0 writes the hash of `values` (the same on every rank, e.g. a gathered
+/// gradient) to $UNDERTOW_TEST_OUTPUT_DIR/<prefix><tag>_np<ranks>_t<threads>.txt,
+/// threads as Kokkos runs them; tests/compare_hashes.sh compares the files of every
+/// (ranks, threads) run (undertow_add_mpi_test's HASH_PREFIX). Throws if the file
+/// cannot be written, so a lost hash fails the run that lost it.
+inline void record_gradient_hash(const std::string& prefix, const std::string& tag, const std::vector<double>& values) {
+  const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
+  if (dir == nullptr || world_rank() != 0) return;
+  const std::string path = std::string(dir) + "/" + prefix + tag + "_np" + std::to_string(world_size()) + "_t" +
+                           std::to_string(kokkos_threads()) + ".txt";
+  std::ofstream out(path);
+  out << std::hex << fnv1a(values) << "\n";
+  out.close();
+  if (!out) throw std::runtime_error("cannot write gradient hash " + path);
 }
 
 /// Small grids that split over 1-4 ranks with room for ghost width 2.

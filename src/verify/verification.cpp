@@ -59,13 +59,21 @@ VerificationReport verify(Differentiable& f, const VerifyOptions& options) {
   report.dot_adjoint = dot_all_of(v, jtw);
   const double norm_jv = std::sqrt(dot_all_of(jv, jv) + jv_objective * jv_objective);
   const double norm_w = std::sqrt(dot_all_of(w, w) + w_objective * w_objective);
+  const double norm_v = std::sqrt(dot_all_of(v, v));
+  const double norm_jtw = std::sqrt(dot_all_of(jtw, jtw));
+  report.norm_tangent = norm_jv;
+  report.norm_adjoint = norm_jtw;
   const double scale = std::max(norm_jv * norm_w, std::numeric_limits<double>::min());
   report.dot_error = std::abs(report.dot_tangent - report.dot_adjoint) / scale;
-  report.dot_passed = report.dot_error <= options.dot_tolerance && std::isfinite(report.dot_error);
+  // Terms below the tolerance times their Cauchy-Schwarz bounds would pass whatever
+  // the adjoint is (both zero when J v = 0 and J^T w = 0): no evidence either way.
+  report.dot_degenerate = std::abs(report.dot_tangent) <= options.dot_tolerance * norm_jv * norm_w &&
+                          std::abs(report.dot_adjoint) <= options.dot_tolerance * norm_v * norm_jtw;
+  report.dot_passed =
+      !report.dot_degenerate && report.dot_error <= options.dot_tolerance && std::isfinite(report.dot_error);
 
   // Taylor test.
   const double norm_u = std::sqrt(dot_all_of(base, base));
-  const double norm_v = std::sqrt(dot_all_of(v, v));
   double h = options.relative_step * (norm_u > 0 ? norm_u / norm_v : 1.0);
   double largest_change = 0;
   for (int m = 0; m <= options.halvings; ++m, h *= 0.5) {
@@ -115,7 +123,15 @@ std::string VerificationReport::str() const {
   os << "verification of " << name << "\n";
   os << std::scientific << std::setprecision(6);
   os << "  dot-product test: <J v, w> = " << dot_tangent << "   <v, J^T w> = " << dot_adjoint
-     << "   error = " << std::setprecision(2) << dot_error << (dot_passed ? "  PASS" : "  FAIL") << "\n";
+     << "   error = " << std::setprecision(2) << dot_error;
+  if (dot_degenerate) {
+    os << "  DEGENERATE TEST POINT\n"
+       << "    both terms are at round-off of their bounds (|J v| = " << norm_tangent << ", |J^T w| = " << norm_adjoint
+       << "): any adjoint would agree here; verify at a point where the derivative along a random direction does not "
+          "vanish (non-zero fields, another seed)\n";
+  } else {
+    os << (dot_passed ? "  PASS" : "  FAIL") << "\n";
+  }
   os << "  Taylor test:        h          |F(u+hv) - F(u) - h Jv|   order\n";
   for (std::size_t m = 0; m < steps.size(); ++m) {
     os << "                 " << std::setprecision(3) << steps[m] << "     " << remainders[m];

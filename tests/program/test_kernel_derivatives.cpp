@@ -94,22 +94,6 @@ double relative_difference(const std::vector<double>& a, const std::vector<doubl
   return std::sqrt(diff / std::max(norm, 1e-300));
 }
 
-std::uint64_t fnv1a(const std::vector<double>& v) {
-  std::uint64_t h = 1469598103934665603ull;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
-  for (std::size_t i = 0; i < v.size() * sizeof(double); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
-  return h;
-}
-
-void record_hash(const std::string& tag, const std::vector<double>& g) {
-  const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
-  const char* threads = std::getenv("OMP_NUM_THREADS");
-  if (dir == nullptr || world_rank() != 0) return;
-  std::ofstream out(std::string(dir) + "/gather_hash_" + tag + "_np" + std::to_string(world_size()) + "_t" +
-                    (threads ? threads : "0") + ".txt");
-  out << std::hex << fnv1a(g) << "\n";
-}
-
 template <class K>
 void check_kernel(const std::string& name, int dim, const K& kernel, Walls walls) {
   const std::string tag = name + "_" + std::to_string(dim) + "d_" + walls_name(walls);
@@ -135,7 +119,7 @@ void check_kernel(const std::string& name, int dim, const K& kernel, Walls walls
   Built one = build(self, kernel, AdjointForm::Gather, walls);
   const std::vector<double> serial = gradient(one);
   CHECK(std::memcmp(serial.data(), per_form[0].data(), serial.size() * sizeof(double)) == 0);
-  record_hash(tag, per_form[0]);
+  record_gradient_hash("gather_hash_", tag, per_form[0]);
 }
 
 }  // namespace

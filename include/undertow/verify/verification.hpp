@@ -3,7 +3,10 @@
 // `verify(f, options)` checks any Differentiable at the point held in its inputs:
 //  1. dot-product test <J v, w> = <v, J^T w> with reproducible random v, w (and a
 //     random objective weight), error relative to |J v| |w| (Cauchy-Schwarz
-//     scale), pass at `dot_tolerance` (1e-12);
+//     scale), pass at `dot_tolerance` (1e-12). A point where both terms are below
+//     that tolerance times their bounds (|J v| |w| and |v| |J^T w|), e.g. J v = 0
+//     and J^T w = 0 for u^2 at u = 0, is reported as a degenerate test point, not
+//     a pass: there any adjoint would agree;
 //  2. Taylor test: the remainder |F(u + h v) - F(u) - h J v| over several
 //     halvings of h must fall as h^2 (observed order near 2), or sit at round-off
 //     for a linear F.
@@ -38,6 +41,11 @@ struct VerificationReport {
   double dot_tangent = 0;   // <J v, w>
   double dot_adjoint = 0;   // <v, J^T w>
   double dot_error = 0;     // |difference| / (|J v| |w|)
+  double norm_tangent = 0;  // |J v| (objective derivative included)
+  double norm_adjoint = 0;  // |J^T w|
+  /// Both dot terms at round-off of their bounds: the test cannot tell a right
+  /// adjoint from a wrong one at this point (dot_passed is false).
+  bool dot_degenerate = false;
   bool dot_passed = false;
   std::vector<double> steps;       // h
   std::vector<double> remainders;  // |F(u + h v) - F(u) - h J v|

@@ -237,7 +237,7 @@ TEST_CASE("advection: gradients agree bitwise across ranks, threads, schedules a
   a.run(n);
   CHECK(r.objective == Approx(a.objective()).epsilon(1e-15));
 
-  record_hash("solver_hash_advection_", "2d_vanleer", world);
+  undertow_test::record_gradient_hash("solver_hash_advection_", "2d_vanleer", world);
 }
 
 TEST_CASE("advection: a time step above the Courant limit is refused with the largest stable one",

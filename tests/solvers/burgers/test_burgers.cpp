@@ -174,7 +174,7 @@ TEST_CASE("burgers: gradients agree bitwise across ranks, threads, schedules and
   a.run(n);
   CHECK(r.objective == Approx(a.objective()).epsilon(1e-15));
 
-  record_hash("solver_hash_burgers_", "2d_walls", world);
+  undertow_test::record_gradient_hash("solver_hash_burgers_", "2d_walls", world);
 }
 
 TEST_CASE("burgers: an unstable time step is refused with the largest stable one", "[burgers][errors]") {

@@ -13,24 +13,6 @@
 
 namespace solver_test {
 
-inline std::uint64_t fnv1a(const std::vector<double>& v) {
-  std::uint64_t h = 1469598103934665603ull;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
-  for (std::size_t i = 0; i < v.size() * sizeof(double); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
-  return h;
-}
-
-/// Rank 0 writes the hash of `g` to $UNDERTOW_TEST_OUTPUT_DIR/<prefix><tag>_np<N>_t<T>.txt,
-/// compared across every (ranks, threads) run by compare_hashes.sh.
-inline void record_hash(const std::string& prefix, const std::string& tag, const std::vector<double>& g) {
-  const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
-  const char* threads = std::getenv("OMP_NUM_THREADS");
-  if (dir == nullptr || undertow_test::world_rank() != 0) return;
-  std::ofstream out(std::string(dir) + "/" + prefix + tag + "_np" + std::to_string(undertow_test::world_size()) + "_t" +
-                    (threads ? threads : "0") + ".txt");
-  out << std::hex << fnv1a(g) << "\n";
-}
-
 inline bool bitwise_equal(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }

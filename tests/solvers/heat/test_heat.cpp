@@ -211,7 +211,7 @@ TEST_CASE("heat: gradients agree bitwise across ranks, threads, schedules and ad
   const double adj = dot(a.gradient_initial_temperature(), du) + dot(a.gradient_conductivity(), dk);
   CHECK(std::abs(dj - adj) <= 1e-12 * std::max(1.0, std::abs(dj)));
 
-  record_hash("solver_hash_heat_", "2d_walls", world);
+  undertow_test::record_gradient_hash("solver_hash_heat_", "2d_walls", world);
 }
 
 TEST_CASE("heat: an unstable time step is refused with the largest stable one", "[heat][errors]") {

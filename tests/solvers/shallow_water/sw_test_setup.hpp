@@ -53,22 +53,4 @@ inline std::unique_ptr<ShallowWaterSolver> basin(MPI_Comm comm, const ShallowWat
   return std::make_unique<ShallowWaterSolver>(basin_grid(), comm, p);
 }
 
-inline std::uint64_t fnv1a(const std::vector<double>& v) {
-  std::uint64_t h = 1469598103934665603ull;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(v.data());
-  for (std::size_t i = 0; i < v.size() * sizeof(double); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
-  return h;
-}
-
-/// Writes the hash of `values` for the cross-run comparison (compare_sw_hashes.sh):
-/// one file per (case, ranks, threads) in UNDERTOW_TEST_OUTPUT_DIR.
-inline void record_hash(const std::string& tag, const std::vector<double>& values) {
-  const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
-  const char* threads = std::getenv("OMP_NUM_THREADS");
-  if (dir == nullptr || undertow_test::world_rank() != 0) return;
-  std::ofstream out(std::string(dir) + "/sw_hash_" + tag + "_np" + std::to_string(undertow_test::world_size()) + "_t" +
-                    (threads ? threads : "0") + ".txt");
-  out << std::hex << fnv1a(values) << "\n";
-}
-
 }  // namespace sw_test

@@ -249,7 +249,8 @@ TEST_CASE("unusable set-ups are refused on every rank with a clear message", "[s
 }
 
 TEST_CASE("the coastal-basin mesh: lake at rest with an open boundary and a coastline", "[shallow_water]") {
-  const mesh::Mesh m = mesh::load_mesh(std::string(undertow_build::source_dir) + "/meshes/coastal_basin.toml", MPI_COMM_WORLD);
+  const mesh::Mesh m =
+      mesh::load_mesh(std::string(undertow_build::source_dir) + "/meshes/coastal_basin.toml", MPI_COMM_WORLD);
   ShallowWaterParameters p;
   p.depth_field = "bathymetry";
   p.mask_field = "water";

@@ -3,7 +3,7 @@
 // Taylor tests) through the checkpointed AdjointLoop for both time schemes, the
 // step program itself, finite differences along physical perturbations, and
 // decomposition invariance (world vs MPI_COMM_SELF bitwise, gather mode; hashes
-// compared across rank and thread counts by compare_sw_hashes.sh).
+// compared across rank and thread counts by tests/compare_hashes.sh).
 #include <cmath>
 #include <cstring>
 
@@ -160,7 +160,7 @@ TEST_CASE("the gradient is bitwise the same on any decomposition, schedule and t
     // Store-all and revolve replay the same recorded steps.
     world->gradient(kSteps);
     CHECK(all_ranks(gathered(*world) == gw));
-    record_hash("gradient_" + tag, gw);
+    undertow_test::record_gradient_hash("sw_hash_", "gradient_" + tag, gw);
 
     // Scatter assemblies agree to round-off (they sum in another order).
     for (AdjointForm form : {AdjointForm::ScatterAtomic, AdjointForm::ScatterColoured}) {
