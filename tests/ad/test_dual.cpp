@@ -2,8 +2,10 @@
 // value must go the same way in primal, tangent and adjoint runs), derivatives
 // follow the chain rule, and folding structural zeros changes no derivative.
 // Written as users write kernels: <cmath> plus `using namespace undertow;`.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "test_util.hpp"
 
@@ -155,4 +157,165 @@ TEST_CASE("unqualified math inside a Kokkos kernel under using namespace underto
     host_sum += std::sqrt(x) + std::fabs(x - 0.5) + std::pow(x, 2.5) + std::exp(-x) + f + df;
   }
   CHECK(device_sum == Approx(host_sum).epsilon(1e-12));
+}
+
+namespace {
+
+/// The same bits, or both NaN (the functions leave a NaN's sign and payload open).
+bool same_value(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || bitwise_equal(a, b);
+}
+
+const double infinity = std::numeric_limits<double>::infinity();
+const double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+/// Zero, signed zero, subnormals, the edges of exp's range, negatives, infinities, NaN.
+const double special_points[] = {0.0,  -0.0, 4.9e-324, -4.9e-324, 2.2e-308, 1e-300,   0.3,       0.5,         1.0,
+                                 1.5,  2.0,  3.7,      709.8,     710.0,    1e300,    -0.3,      -0.5,        -1.0,
+                                 -2.0, -3.7, -745.2,   -746.0,    -1e300,   infinity, -infinity, not_a_number};
+const double exponents[] = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0, -1.0, -0.5, 0.25, 1.0 / 3.0, -2.0};
+
+/// A Dual constant whose zero derivative the optimiser cannot see.
+D1 runtime_constant(double x) {
+  D1 c(opaque(x));
+  c.d[0] = opaque(0.0);
+  return c;
+}
+
+/// Central difference of f at x with a step relative to |x|.
+template <class F>
+double central_difference(F f, double x) {
+  const double h = 1e-6 * std::max(1.0, std::abs(x));
+  return (f(x + h) - f(x - h)) / (2 * h);
+}
+
+}  // namespace
+
+TEST_CASE("Dual math values equal the double functions bitwise, special values included", "[ad][math]") {
+  int checked = 0;
+  for (const double point : special_points) {
+    const double x = opaque(point);
+    const D1 dx = D1::variable(x, 0);
+    INFO("x = " << x);
+    CHECK(same_value(sqrt(dx).val, undertow::sqrt(x)));
+    CHECK(same_value(exp(dx).val, undertow::exp(x)));
+    CHECK(same_value(log(dx).val, undertow::log(x)));
+    CHECK(same_value(abs(dx).val, undertow::abs(x)));
+    CHECK(same_value(fabs(dx).val, undertow::fabs(x)));
+    CHECK(same_value(tanh(dx).val, undertow::tanh(x)));
+    CHECK(same_value(sin(dx).val, undertow::sin(x)));
+    CHECK(same_value(cos(dx).val, undertow::cos(x)));
+    CHECK(same_value(-dx.val, -x));
+    // The double versions are the standard functions (|-0| = +0 included).
+    CHECK(same_value(undertow::abs(x), std::fabs(x)));
+    CHECK(same_value(undertow::sqrt(x), std::sqrt(x)));
+    for (const double p : exponents) {
+      INFO("p = " << p);
+      CHECK(same_value(pow(dx, p).val, undertow::pow(x, p)));
+      CHECK(same_value(pow(p, dx).val, undertow::pow(p, x)));
+      CHECK(same_value(undertow::pow(x, p), std::pow(x, p)));
+      checked += 2;
+    }
+    for (const double other : special_points) {
+      const double y = opaque(other);
+      const D1 dy = D1::variable(y, 0);
+      INFO("y = " << y);
+      CHECK(same_value(min(dx, y).val, undertow::min(x, y)));
+      CHECK(same_value(min(y, dx).val, undertow::min(y, x)));
+      CHECK(same_value(max(dx, y).val, undertow::max(x, y)));
+      CHECK(same_value(max(y, dx).val, undertow::max(y, x)));
+      CHECK(same_value(min(dx, dy).val, undertow::min(x, y)));
+      CHECK(same_value(max(dx, dy).val, undertow::max(x, y)));
+      CHECK(same_value(pow(dx, dy).val, undertow::pow(x, y)));
+      CHECK(same_value((dx + y).val, x + y));
+      CHECK(same_value((y - dx).val, y - x));
+      CHECK(same_value((dx * dy).val, x * y));
+      CHECK(same_value((dx / y).val, x / y));
+      CHECK(same_value((y / dx).val, y / x));
+      CHECK(same_value((dx / dy).val, x / y));
+      checked += 13;
+    }
+  }
+  CHECK(checked > 8000);
+}
+
+TEST_CASE("Dual math derivatives agree with central differences where the functions are smooth", "[ad][math]") {
+  const double smooth_points[] = {0.3, 0.5, 1.0, 1.5, 2.0, 3.7, -0.3, -0.5, -1.0, -2.0, -3.7};
+  for (const double point : smooth_points) {
+    const double x = opaque(point);
+    const D1 dx = D1::variable(x, 0);
+    INFO("x = " << x);
+    const auto close = [](double derivative, double difference) {
+      return std::abs(derivative - difference) <= 1e-7 * std::max(1.0, std::abs(difference));
+    };
+    CHECK(close(exp(dx).d[0], central_difference([](double t) { return undertow::exp(t); }, x)));
+    CHECK(close(tanh(dx).d[0], central_difference([](double t) { return undertow::tanh(t); }, x)));
+    CHECK(close(sin(dx).d[0], central_difference([](double t) { return undertow::sin(t); }, x)));
+    CHECK(close(cos(dx).d[0], central_difference([](double t) { return undertow::cos(t); }, x)));
+    CHECK(close(abs(dx).d[0], central_difference([](double t) { return undertow::abs(t); }, x)));
+    CHECK(close(min(dx, 0.7).d[0], central_difference([](double t) { return undertow::min(t, 0.7); }, x)));
+    CHECK(close(max(-0.7, dx).d[0], central_difference([](double t) { return undertow::max(-0.7, t); }, x)));
+    CHECK(close(pow(2.5, dx).d[0], central_difference([](double t) { return undertow::pow(2.5, t); }, x)));
+    CHECK(close((1.3 / dx).d[0], central_difference([](double t) { return 1.3 / t; }, x)));
+    for (const double p : {0.0, 1.0, 2.0, 3.0, -1.0, -2.0}) {  // integer powers: any sign of x
+      INFO("p = " << p);
+      CHECK(close(pow(dx, p).d[0], central_difference([p](double t) { return undertow::pow(t, p); }, x)));
+    }
+    if (x > 0) {
+      CHECK(close(sqrt(dx).d[0], central_difference([](double t) { return undertow::sqrt(t); }, x)));
+      CHECK(close(log(dx).d[0], central_difference([](double t) { return undertow::log(t); }, x)));
+      for (const double p : exponents) {
+        INFO("p = " << p);
+        CHECK(close(pow(dx, p).d[0], central_difference([p](double t) { return undertow::pow(t, p); }, x)));
+      }
+      // pow(x, y) in both arguments: d/dx along (1, 0) and d/dy along (0, 1).
+      Dual<double, 2> a = Dual<double, 2>::variable(x, 0), b = Dual<double, 2>::variable(opaque(1.7), 1);
+      const Dual<double, 2> r = pow(a, b);
+      CHECK(close(r.d[0], central_difference([](double t) { return undertow::pow(t, 1.7); }, x)));
+      CHECK(close(r.d[1], central_difference([x](double t) { return undertow::pow(x, t); }, 1.7)));
+    }
+  }
+}
+
+TEST_CASE("Dual math at the points where the derivative does not exist: the documented one-sided values",
+          "[ad][math]") {
+  const D1 zero = D1::variable(opaque(0.0), 0), minus_zero = D1::variable(opaque(-0.0), 0);
+  // abs at 0: the right-hand derivative, and |-0| = +0.
+  CHECK(abs(zero).d[0] == 1.0);
+  CHECK(abs(minus_zero).d[0] == 1.0);
+  CHECK(bitwise_equal(abs(minus_zero).val, 0.0));
+  // sqrt, log and pow(x, p < 1) at 0: the infinite one-sided slope, finite values.
+  CHECK(sqrt(zero).val == 0.0);
+  CHECK(sqrt(zero).d[0] == infinity);
+  CHECK(log(zero).val == -infinity);
+  CHECK(log(zero).d[0] == infinity);
+  CHECK(pow(zero, 0.5).val == 0.0);  // was NaN: pow(0, -0.5) * 0
+  CHECK(pow(zero, 0.5).d[0] == infinity);
+  CHECK(pow(zero, 1.0 / 3.0).val == 0.0);
+  // pow at 0 for p >= 1, and p = 0 anywhere.
+  CHECK(pow(zero, 1.0).d[0] == 1.0);
+  CHECK(pow(zero, 2.0).d[0] == 0.0);
+  CHECK(pow(zero, 0.0).val == 1.0);
+  CHECK(pow(zero, 0.0).d[0] == 0.0);
+  CHECK(pow(D1::variable(opaque(-2.0), 0), 0.0).d[0] == 0.0);
+  // A direction that does not move the argument: zero, not inf * 0 = NaN.
+  CHECK(sqrt(runtime_constant(0.0)).d[0] == 0.0);
+  CHECK(log(runtime_constant(0.0)).d[0] == 0.0);
+  CHECK(pow(runtime_constant(0.0), 0.5).d[0] == 0.0);
+  // pow(x, y) with x < 0 and y held constant: the integer-power derivative, no NaN
+  // from log(x) of the unmoved exponent.
+  const D1 r = pow(D1::variable(opaque(-2.0), 0), runtime_constant(3.0));
+  CHECK(r.val == -8.0);
+  CHECK(r.d[0] == 12.0);
+  // Ties of min and max: the first argument's derivative (the value selects it).
+  const Dual<double, 2> a = Dual<double, 2>::variable(opaque(0.5), 0), b = Dual<double, 2>::variable(opaque(0.5), 1);
+  CHECK(min(a, b).d[0] == 1.0);
+  CHECK(min(a, b).d[1] == 0.0);
+  CHECK(max(a, b).d[0] == 1.0);
+  CHECK(max(a, b).d[1] == 0.0);
+  // NaN in min and max of a double and a Dual: as the double functions.
+  CHECK(std::isnan(min(not_a_number, D1::variable(opaque(1.0), 0)).val));
+  CHECK(min(D1::variable(opaque(1.0), 0), not_a_number).val == 1.0);
+  CHECK(std::isnan(max(not_a_number, D1::variable(opaque(1.0), 0)).val));
+  CHECK(max(D1::variable(opaque(1.0), 0), not_a_number).val == 1.0);
 }

@@ -4,8 +4,17 @@
 // double (primal run) or a Dual (tangent and adjoint runs); the same source works
 // for both. The double versions forward to Kokkos' device-safe math
 // (Kokkos::Experimental in 3.x, Kokkos in 4.x); the Dual versions apply the chain
-// rule. Non-smooth functions (abs, min, max) take the derivative of the branch the
-// value selects, the usual convention of operator-overloading AD tools.
+// rule. The value of every Dual function is the double function of the value,
+// bitwise (0, -0, subnormals, infinities and NaN included), so a tangent or adjoint
+// run follows exactly the primal's branches.
+//
+// Where the derivative does not exist, the convention (documented in
+// docs/kernels.md and tested in tests/ad/test_dual.cpp):
+//   abs(x), fabs(x) at x = 0     slope +1 (the right-hand derivative);
+//   min(a, b), max(a, b) on a tie the derivative of a (the value selects a);
+//   sqrt(x) at 0, log(x) at 0,   slope +inf (the one-sided limit), and a direction
+//   pow(x, p) at 0 for 0 < p < 1 that does not move x gives 0, not inf * 0 = NaN;
+//   pow(x, 0)                    slope 0 everywhere, x = 0 included.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -70,11 +79,11 @@ KOKKOS_INLINE_FUNCTION detail::if_floating<T> pow(T x, double p) {
 }
 template <class T>
 KOKKOS_INLINE_FUNCTION detail::if_floating<T> abs(T x) {
-  return x < 0 ? -x : x;
+  return kmath::fabs(x);
 }
 template <class T>
 KOKKOS_INLINE_FUNCTION detail::if_floating<T> fabs(T x) {
-  return x < 0 ? -x : x;
+  return kmath::fabs(x);
 }
 template <class T>
 KOKKOS_INLINE_FUNCTION detail::if_floating<T> tanh(T x) {
@@ -109,12 +118,21 @@ KOKKOS_INLINE_FUNCTION Dual<T, N> chain(const Dual<T, N>& a, T f, T slope) {
   for (int n = 0; n < N; ++n) r.d[n] = zmul(slope, a.d[n]);
   return r;
 }
+/// chain() for a slope that may be infinite (sqrt, log, pow at 0): a direction
+/// that does not move a contributes 0 instead of inf * 0 = NaN.
+template <class T, int N>
+KOKKOS_INLINE_FUNCTION Dual<T, N> chain_singular(const Dual<T, N>& a, T f, T slope) {
+  Dual<T, N> r;
+  r.val = f;
+  for (int n = 0; n < N; ++n) r.d[n] = a.d[n] == T(0) ? T(0) : zmul(slope, a.d[n]);
+  return r;
+}
 }  // namespace detail
 
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> sqrt(const Dual<T, N>& a) {
   const T s = kmath::sqrt(a.val);
-  return detail::chain(a, s, T(0.5) / s);
+  return detail::chain_singular(a, s, T(0.5) / s);
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> exp(const Dual<T, N>& a) {
@@ -123,30 +141,43 @@ KOKKOS_INLINE_FUNCTION Dual<T, N> exp(const Dual<T, N>& a) {
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> log(const Dual<T, N>& a) {
-  return detail::chain(a, T(kmath::log(a.val)), T(1) / a.val);
+  return detail::chain_singular(a, T(kmath::log(a.val)), T(1) / a.val);
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> pow(const Dual<T, N>& a, double p) {
-  const T ap1 = kmath::pow(a.val, p - 1);
-  return detail::chain(a, ap1 * a.val, T(p) * ap1);
+  // The value as the double pow computes it (not pow(a, p - 1) * a, which rounds
+  // differently and is 0 * inf = NaN at a = 0 for p < 1).
+  const T slope = p == 0 ? T(0) : T(p) * T(kmath::pow(a.val, p - 1));
+  return detail::chain_singular(a, T(kmath::pow(a.val, p)), slope);
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> pow(const Dual<T, N>& a, const Dual<T, N>& b) {
-  // a^b = exp(b log a); defined for a > 0.
-  return exp(b * log(a));
+  // d(a^b) = b a^(b-1) da + a^b log(a) db; each term only where its direction moves
+  // (log a is NaN for a < 0, where only integer b, constant in b, make sense).
+  Dual<T, N> r;
+  r.val = kmath::pow(a.val, b.val);
+  const T slope_a = b.val == T(0) ? T(0) : b.val * T(kmath::pow(a.val, b.val - T(1)));
+  const T slope_b = r.val * T(kmath::log(a.val));
+  for (int n = 0; n < N; ++n) {
+    const T from_a = a.d[n] == T(0) ? T(0) : detail::zmul(slope_a, a.d[n]);
+    const T from_b = b.d[n] == T(0) ? T(0) : detail::zmul(slope_b, b.d[n]);
+    r.d[n] = from_a + from_b;
+  }
+  return r;
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> pow(double a, const Dual<T, N>& b) {
   const T r = kmath::pow(T(a), b.val);
-  return detail::chain(b, r, r * T(kmath::log(T(a))));
+  return detail::chain_singular(b, r, r * T(kmath::log(T(a))));
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> abs(const Dual<T, N>& a) {
-  // Multiplying by the sign rather than choosing between a and -a keeps the code
-  // branch-free (vectorisable) and structural zeros zero.
+  // Multiplying the derivative by the sign rather than choosing between a and -a
+  // keeps the code branch-free (vectorisable) and structural zeros zero; the value
+  // is fabs's (|-0| = +0).
   const T sign = a.val < 0 ? T(-1) : T(1);
   Dual<T, N> r;
-  r.val = a.val * sign;
+  r.val = kmath::fabs(a.val);
   for (int n = 0; n < N; ++n) r.d[n] = detail::zmul(a.d[n], sign);
   return r;
 }
@@ -192,7 +223,8 @@ KOKKOS_INLINE_FUNCTION Dual<T, N> min(const Dual<T, N>& a, double b) {
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> min(double a, const Dual<T, N>& b) {
-  return min(b, a);
+  // Not min(b, a): with a NaN argument the double min returns its first argument.
+  return detail::select(b.val < a, Dual<T, N>(a), b);
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> max(const Dual<T, N>& a, double b) {
@@ -200,7 +232,7 @@ KOKKOS_INLINE_FUNCTION Dual<T, N> max(const Dual<T, N>& a, double b) {
 }
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> max(double a, const Dual<T, N>& b) {
-  return max(b, a);
+  return detail::select(a < b.val, Dual<T, N>(a), b);
 }
 
 }  // namespace undertow
