@@ -344,6 +344,9 @@ TEST_CASE("verify() rejects a broken kernel adjoint, tangent, boundary transpose
       CHECK_FALSE(report.dot_degenerate);
       // Only a wrong tangent is a wrong first-order model of F.
       CHECK(report.taylor_passed == (m != Mutation::KernelTangent));
+      // A wrong tangent of a smooth F is first order, not "non-smooth".
+      CHECK(report.first_order == (m == Mutation::KernelTangent));
+      CHECK_FALSE(report.non_smooth);
     }
   }
 }

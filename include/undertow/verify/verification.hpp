@@ -9,7 +9,13 @@
 //     a pass: there any adjoint would agree;
 //  2. Taylor test: the remainder |F(u + h v) - F(u) - h J v| over several
 //     halvings of h must fall as h^2 (observed order near 2), or sit at round-off
-//     for a linear F.
+//     for a linear F. When the first halvings are not second order, h keeps
+//     halving: a kink of a piecewise-smooth F (limiter, upwinding, min/max, abs)
+//     crossed between u and u + h v only spoils the steps that reach it, so the
+//     order returns to 2 below some h (PASS, reported as non-smooth along v above
+//     that h, with the orders as evidence); a wrong tangent settles at order 1
+//     (FAIL); erratic orders down to round-off are reported as non-smooth with no
+//     conclusion (not a pass).
 // The report prints as a short table (`str()`); `passed()` combines both checks.
 // Every derivative test in Undertow goes through this function, and users call it
 // on their own kernels and programs.
@@ -28,6 +34,8 @@ struct VerifyOptions {
   /// First step of the Taylor test, relative to |u| / |v| (absolute if u = 0).
   double relative_step = 1e-2;
   int halvings = 4;
+  /// Halvings in all when the first ones are not second order (see above).
+  int max_halvings = 40;
   double dot_tolerance = 1e-12;
   /// Observed order must be at least this (2 is exact second order).
   double min_order = 1.8;
@@ -51,6 +59,14 @@ struct VerificationReport {
   std::vector<double> remainders;  // |F(u + h v) - F(u) - h J v|
   std::vector<double> orders;      // log2 of successive remainder ratios
   bool linear = false;             // remainders at round-off
+  /// > 0: second order (or a remainder at round-off: piecewise linear) only for
+  /// h <= smooth_below; the orders above it show a kink (or strong nonlinearity)
+  /// between u and u + h v. Still a pass.
+  double smooth_below = 0;
+  /// The order settled at 1: J v is not the derivative along v.
+  bool first_order = false;
+  /// Neither second nor first order down to round-off: non-smooth along v, no conclusion.
+  bool non_smooth = false;
   bool taylor_passed = false;
   bool passed() const { return dot_passed && taylor_passed; }
   std::string str() const;
