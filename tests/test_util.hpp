@@ -6,7 +6,9 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +34,24 @@ inline bool all_ranks(bool local) {
   int mine = local ? 1 : 0, all = 0;
   MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   return all == 1;
+}
+
+/// Rank 0 runs `edit` (writes or damages a file, checks it); every rank returns
+/// after it. A failure in `edit` (a REQUIRE, an exception) fails the test case on
+/// every rank at once, with rank 0's diagnostics, instead of leaving the other
+/// ranks waiting at the next collective until the test times out.
+inline void on_root(const std::function<void()>& edit) {
+  std::exception_ptr failure;
+  if (world_rank() == 0) {
+    try {
+      edit();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  const bool ok = all_ranks(failure == nullptr);
+  if (failure) std::rethrow_exception(failure);
+  if (!ok) throw std::runtime_error("rank 0 failed while preparing this check (its report says why)");
 }
 
 /// Threads of the default execution space as Kokkos runs them (not what

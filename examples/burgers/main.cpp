@@ -16,10 +16,10 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "undertow/io/output_directory.hpp"
 #include "undertow/solvers/burgers.hpp"
 #include "undertow_source_tree.hpp"
 
@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   }
   const MPI_Comm world = env.world();
   try {
+    io::create_output_directory(output, world);  // before any work: a bad --output fails at once
     root_print(world, "Burgers example on " + env.describe());
     const mesh::Mesh m = mesh::load_mesh(mesh_path, world);
     root_print(world, m.describe());
@@ -96,8 +97,6 @@ int main(int argc, char** argv) {
     const bool bounded = umax <= umax0 * (1 + 1e-12);
     const double j_forward = model.objective();
     const double t_final = model.time();
-    if (env.rank() == 0) std::filesystem::create_directories(output);
-    MPI_Barrier(world);
     io::FieldFileInfo info;
     info.step = steps;
     info.time = model.time();

@@ -27,11 +27,11 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <sstream>
 #include <string>
 #include <undertow/solvers/heat.hpp>
 #include <undertow/undertow.hpp>
+
 #include "undertow_source_tree.hpp"
 
 namespace {
@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    io::create_output_directory_for_prefix(output, world);  // before any work: a bad --output fails at once
     root_print(world, "Checkpointed heat adjoint on " + env.describe());
     const mesh::Mesh mesh = mesh::load_mesh(mesh_path, world);
     root_print(world, mesh.describe());
@@ -168,11 +169,6 @@ int main(int argc, char** argv) {
     root_print(world, model.describe());
 
     // 3. The checkpointed adjoint.
-    if (env.rank() == 0) {
-      const std::filesystem::path out_dir = std::filesystem::path(output).parent_path();
-      if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
-    }
-    MPI_Barrier(world);
     const std::string final_path = output + "_final.h5", sensitivity_path = output + "_sensitivity.h5";
     HeatStepper stepper(model, final_path);
     AdjointLoopOptions options;

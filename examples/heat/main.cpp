@@ -17,9 +17,9 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
+#include "undertow/io/output_directory.hpp"
 #include "undertow/solvers/heat.hpp"
 #include "undertow_source_tree.hpp"
 
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   }
   const MPI_Comm world = env.world();
   try {
+    io::create_output_directory(output, world);  // before any work: a bad --output fails at once
     root_print(world, "heat example on " + env.describe());
     const mesh::Mesh m = mesh::load_mesh(mesh_path, world);
     root_print(world, m.describe());
@@ -105,8 +106,6 @@ int main(int argc, char** argv) {
     model.run(steps);
     const double j_forward = model.objective();
     const double t_final = model.time();
-    if (env.rank() == 0) std::filesystem::create_directories(output);
-    MPI_Barrier(world);
     io::FieldFileInfo info;
     info.step = steps;
     info.time = model.time();

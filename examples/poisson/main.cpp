@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "undertow/io/output_directory.hpp"
 #include "undertow/solvers/poisson.hpp"
 #include "undertow/undertow.hpp"
 #include "undertow_source_tree.hpp"
@@ -74,7 +75,8 @@ BoundaryConditions conditions_for(const mesh::Mesh& m, double wall_value) {
 int main(int argc, char** argv) {
   Environment env(argc, argv);
   CLI::App app{"Poisson problem on a mesh file, gradient wrt the conductivity by an implicit adjoint"};
-  std::string mesh_path = std::string(undertow_build::meshes_dir) + "/channel2d.toml", kappa_name = "diffusivity", mask_name = "fluid";
+  std::string mesh_path = std::string(undertow_build::meshes_dir) + "/channel2d.toml", kappa_name = "diffusivity",
+              mask_name = "fluid";
   std::string output = ".", preconditioner = "jacobi";
   double tolerance = 1e-10, source = 1.0, wall_value = 0.0;
   int max_iterations = 20000, repeat = 1;
@@ -103,6 +105,7 @@ int main(int argc, char** argv) {
   const bool root = env.rank() == 0;
 
   try {
+    if (write) io::create_output_directory(output, MPI_COMM_WORLD);  // before any work
     mesh::Mesh m;
     if (cells.empty()) {
       m = mesh::load_mesh(mesh_path, MPI_COMM_WORLD);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "undertow/io/output_directory.hpp"
 #include "undertow/solvers/shallow_water.hpp"
 #include "undertow/undertow.hpp"
 #include "undertow_source_tree.hpp"
@@ -108,8 +109,7 @@ int main(int argc, char** argv) {
     const auto t_start = std::chrono::steady_clock::now();
     auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(); };
     std::filesystem::path out(st.output);
-    std::error_code ignored;  // every rank tries; io reports a directory that is still missing
-    std::filesystem::create_directories(out, ignored);
+    undertow::io::create_output_directory(st.output, comm);  // before any work: a bad --output fails at once
 
     say("==============================================================================");
     say(" Undertow shallow-water demo: which parts of a tsunami source and of the sea");

@@ -18,6 +18,7 @@
 #include "undertow/core/version.hpp"
 #include "undertow/io/checksum.hpp"
 #include "undertow/io/field_io.hpp"
+#include "undertow/io/output_directory.hpp"
 #include "undertow/io/time_series.hpp"
 #include "undertow/mesh/boundary.hpp"
 #include "undertow/mesh/cell_field.hpp"

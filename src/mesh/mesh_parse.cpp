@@ -18,6 +18,43 @@ namespace mesh {
 namespace detail {
 namespace {
 
+/// The byte offset of the first byte of `text` that does not start or continue a
+/// well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, nothing above
+/// U+10FFFF), or npos. TOML files are UTF-8; toml11 3.7 reads past its buffer on
+/// some malformed sequences, so Undertow checks before handing the text over.
+std::size_t first_invalid_utf8(const std::string& text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char b = byte(i);
+    int continuation = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the first continuation byte
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      continuation = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      continuation = 2;
+      if (b == 0xE0) lo = 0xA0;  // overlong
+      if (b == 0xED) hi = 0x9F;  // surrogates
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      continuation = 3;
+      if (b == 0xF0) lo = 0x90;  // overlong
+      if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + static_cast<std::size_t>(continuation) >= text.size()) return i;  // cut short
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return i;
+    for (int k = 2; k <= continuation; ++k) {
+      if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return i;
+    }
+    i += static_cast<std::size_t>(continuation) + 1;
+  }
+  return std::string::npos;
+}
+
 namespace fs = std::filesystem;
 
 std::string type_name(const toml::value& v) {
@@ -383,8 +420,23 @@ Mesh parse_mesh_file(const std::string& path, const MemoryBudget& budget) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error("mesh file " + path + ": not found");
   if (fs::is_directory(path, ec)) throw Error("mesh file " + path + ": is a directory, not a TOML file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("mesh file " + path + ": cannot be opened for reading");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error("mesh file " + path + ": cannot be opened for reading");
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  const std::string text = contents.str();
+  const std::size_t bad = first_invalid_utf8(text);
+  if (bad != std::string::npos) {
+    const std::size_t line_start = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
+    const std::size_t column = line_start == std::string::npos ? bad + 1 : bad - line_start;
+    std::ostringstream byte;
+    byte << "0x" << std::hex << std::uppercase << std::setw(2) << std::setfill('0')
+         << static_cast<unsigned>(static_cast<unsigned char>(text[bad]));
+    throw Error("mesh file " + path + ": not valid TOML: invalid UTF-8 at line " +
+                std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n')) +
+                ", column " + std::to_string(column) + " (byte " + byte.str() + "); TOML files must be UTF-8");
+  }
+  std::istringstream in(text);
   toml::value root;
   try {
     root = toml::parse(in, path);

@@ -114,20 +114,32 @@ class AdjointLoop::Impl {
   }
 
   static bool restart_available(const std::string& directory, MPI_Comm comm) {
+    // Only a missing manifest means "no restart point". A damaged one is an error:
+    // taken for "none", the caller would run from the start, and run() would
+    // delete the damaged restart point with the evidence.
     int rank = 0;
     MPI_Comm_rank(comm, &rank);
     int found = 0;
+    std::string problem;
     if (rank == 0) {
-      std::string text;
-      if (time_detail::read_text(time_detail::join(directory, time_detail::kManifest), text)) {
+      const std::string where = time_detail::join(directory, time_detail::kManifest);
+      std::error_code ec;
+      if (std::filesystem::exists(where, ec)) {
+        std::string text;
         try {
-          RestartManifest::parse(text, directory);
+          if (!std::filesystem::is_regular_file(where, ec) || !time_detail::read_text(where, text)) {
+            throw Error("cannot read '" + where + "'");
+          }
+          RestartManifest::parse(text, where);
           found = 1;
-        } catch (const Error&) {
-          found = 0;
+        } catch (const Error& e) {
+          problem = std::string("AdjointLoop::restart_available: damaged restart point: ") + e.what() +
+                    ". Nothing was deleted; move the directory '" + directory +
+                    "' away to keep it, or run without resuming to start afresh";
         }
       }
     }
+    agree_or_throw(comm, problem.empty(), problem);
     check_mpi(MPI_Bcast(&found, 1, MPI_INT, 0, comm), "MPI_Bcast");
     return found == 1;
   }

@@ -14,6 +14,7 @@
 using namespace undertow;
 using undertow_test::all_ranks;
 using undertow_test::global_code;
+using undertow_test::on_root;
 using undertow_test::world_rank;
 using undertow_test::world_size;
 
@@ -77,12 +78,6 @@ std::string expect_error_everywhere(const std::function<void()>& f, const std::v
   CHECK(ok);
   CHECK(all_ranks(ok));
   return message;
-}
-
-/// Rank 0 runs `edit` (e.g. damaging a file); everyone waits for it.
-void on_root(const std::function<void()>& edit) {
-  if (world_rank() == 0) edit();
-  MPI_Barrier(MPI_COMM_WORLD);
 }
 
 std::string read_text(const std::string& path) {
@@ -432,4 +427,42 @@ TEST_CASE("a time series writes one file per step and one temporal XDMF collecti
   info.time = 15.0;
   resumed.write(code_fields(dec, 1), info);
   CHECK(count(read_text(resumed.xdmf_path()), "<Grid Name=\"step_") == 4);
+}
+
+TEST_CASE("output directories: created with their parents; an unusable path is an error on every rank", "[io]") {
+  const std::string base = output_dir() + "/outdir_np" + std::to_string(world_size());
+  on_root([&] { std::filesystem::remove_all(base); });
+  const std::string nested = base + "/a/b/c";
+  io::create_output_directory(nested, MPI_COMM_WORLD);
+  CHECK(all_ranks(std::filesystem::is_directory(nested)));
+  io::create_output_directory(nested, MPI_COMM_WORLD);  // existing: fine
+  CHECK(all_ranks(!std::filesystem::exists(nested + "/.undertow_write_probe")));
+  io::create_output_directory_for_prefix(base + "/p/run1", MPI_COMM_WORLD);
+  CHECK(all_ranks(std::filesystem::is_directory(base + "/p")));
+
+  const std::string file = base + "/plain_file";
+  on_root([&] { std::ofstream(file) << "not a directory\n"; });
+  expect_error_everywhere([&] { io::create_output_directory(file, MPI_COMM_WORLD); },
+                          {"cannot use output directory '" + file + "'", "not a directory"});
+  expect_error_everywhere([&] { io::create_output_directory(file + "/sub", MPI_COMM_WORLD); },
+                          {"cannot use output directory '" + file + "/sub'"});
+  expect_error_everywhere([&] { io::create_output_directory_for_prefix(file + "/sub/run1", MPI_COMM_WORLD); },
+                          {"'" + file + "/sub'"});
+  expect_error_everywhere([&] { io::create_output_directory("/proc/undertow_output", MPI_COMM_WORLD); },
+                          {"'/proc/undertow_output'"});
+  expect_error_everywhere([&] { io::create_output_directory("", MPI_COMM_WORLD); }, {"empty"});
+}
+
+TEST_CASE("a check that fails inside on_root fails every rank at once", "[io]") {
+  // What used to hang until the timeout: rank 0 leaves the test case, the others
+  // wait at a barrier. Now every rank throws, with rank 0's reason.
+  bool threw = false;
+  try {
+    on_root([] { throw Error("deliberate failure on rank 0"); });
+  } catch (const Error& e) {
+    threw = world_rank() == 0 && std::string(e.what()) == "deliberate failure on rank 0";
+  } catch (const std::runtime_error& e) {
+    threw = world_rank() != 0 && std::string(e.what()).find("rank 0 failed") != std::string::npos;
+  }
+  CHECK(all_ranks(threw));
 }

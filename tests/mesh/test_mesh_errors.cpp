@@ -115,6 +115,27 @@ TEST_CASE("mesh file errors: the file itself", "[mesh][errors]") {
   check_error(s.load_error(replace(kBase, "[grid]", "[grid")), {"not valid TOML", "case", ".toml", "[grid"});
 }
 
+TEST_CASE("mesh file errors: invalid UTF-8 is refused before the TOML parser reads it", "[mesh][errors]") {
+  Scratch s;
+  // The reproducer: 3 bytes, an invalid UTF-8 lead byte in a literal string (toml11
+  // 3.7.1 read past its buffer on it).
+  check_error(s.load_error(std::string("'\xff'")), {"not valid TOML", "invalid UTF-8 at line 1, column 2", "0xFF"});
+  // Each kind of malformed sequence, in a comment of an otherwise valid mesh.
+  const std::pair<const char*, std::string> bad[] = {
+      {"stray continuation byte", "\x80"},          {"overlong encoding of '/'", "\xC0\xAF"},
+      {"overlong three-byte form", "\xE0\x80\xAF"}, {"UTF-16 surrogate", "\xED\xA0\x80"},
+      {"above U+10FFFF", "\xF4\x90\x80\x80"},       {"cut short at the end", "\xE2\x82"},
+      {"lead byte 0xF5", "\xF5\x80\x80\x80"},
+  };
+  for (const auto& b : bad) {
+    INFO(b.first);
+    check_error(s.load_error(kBase + "# " + b.second), {"invalid UTF-8 at line 13, column 3"});
+  }
+  // Well-formed multi-byte text (2, 3 and 4 bytes) is fine.
+  const Mesh m = load_mesh(s.toml(kBase + "# caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8C\x8A\n"), MPI_COMM_WORLD);
+  CHECK(m.name() == "t");
+}
+
 TEST_CASE("mesh file errors: format_version", "[mesh][errors]") {
   Scratch s;
   check_error(s.load_error(replace(kBase, "format_version = 1\n", "")),

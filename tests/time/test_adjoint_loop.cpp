@@ -1,12 +1,15 @@
 // AdjointLoop on a toy nonlinear diffusion model: the gradient is bitwise the
 // same for every schedule and storage, matches finite differences, survives an
 // interrupted reverse sweep, and the statistics agree with the schedules.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "test_util.hpp"
 #include "time/toy_stepper.hpp"
@@ -263,6 +266,133 @@ TEST_CASE("an interrupted reverse sweep resumes to the bitwise same gradient", "
     CHECK(std::memcmp(&ref.a_bar, &a_bar, sizeof(double)) == 0);
     CHECK_FALSE(AdjointLoop::restart_available(o.directory, MPI_COMM_WORLD));
   }
+}
+
+namespace {
+
+struct CrashAtStep9 {};
+
+/// Runs the toy loop with `o` until it crashes after reverse step 9 (on every
+/// rank), leaving a restart point in o.directory.
+void crash_leaving_restart(const CheckpointSchedule& schedule, AdjointLoopOptions o) {
+  auto dec = Decomposition::create(ToyStepper::grid(), MPI_COMM_WORLD);
+  ToyStepper toy(dec);
+  toy.set_initial();
+  o.after_reverse_step = [](int step) {
+    if (step == 9) throw CrashAtStep9{};
+  };
+  AdjointLoop loop(toy, schedule, o);
+  REQUIRE_THROWS_AS(loop.run(), CrashAtStep9);
+}
+
+/// "name size" of every file in `directory`, sorted (read on rank 0, empty elsewhere).
+std::vector<std::string> listing(const std::string& directory) {
+  std::vector<std::string> out;
+  if (undertow_test::world_rank() != 0) return out;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    out.push_back(entry.path().filename().string() + " " + std::to_string(entry.file_size()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Rank 0 replaces the contents of `path`; every rank returns after it is written.
+void overwrite(const std::string& path, const std::string& text) {
+  undertow_test::on_root([&] {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    REQUIRE(out.good());
+  });
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// The Error message of `f` on this rank ("" if it did not throw).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a damaged restart point is an error naming the file, and nothing is deleted", "[time][loop][restart]") {
+  AdjointLoopOptions o;
+  o.storage = SnapshotStorage::Disk;
+  o.directory = output_dir("damaged_restart");
+  o.restart_interval = 3;
+  const CheckpointSchedule schedule = CheckpointSchedule::binomial(kSteps, 4);
+  crash_leaving_restart(schedule, o);
+  const std::string manifest = (std::filesystem::path(o.directory) / "restart.txt").string();
+  const std::string good = read_all(manifest);  // rank 0's copy is the one that matters
+  REQUIRE(AdjointLoop::restart_available(o.directory, MPI_COMM_WORLD));
+
+  auto dec = Decomposition::create(ToyStepper::grid(), MPI_COMM_WORLD);
+  ToyStepper toy(dec);
+  toy.set_initial();
+
+  const std::pair<const char*, std::string> damages[] = {
+      {"truncated", good.substr(0, good.size() / 2)},
+      {"cut before 'end'", good.substr(0, good.rfind("end"))},
+      {"not a manifest", std::string("\xff\xfe garbage\n", 11)},
+      {"empty", ""},
+  };
+  for (const auto& damage : damages) {
+    INFO("manifest " << damage.first);
+    overwrite(manifest, damage.second);
+    const std::vector<std::string> before = listing(o.directory);
+    const std::string available = error_of([&] { AdjointLoop::restart_available(o.directory, MPI_COMM_WORLD); });
+    INFO(available);
+    CHECK(available.find("damaged restart point") != std::string::npos);
+    CHECK(available.find(manifest) != std::string::npos);
+    CHECK(available.find("Nothing was deleted") != std::string::npos);
+    AdjointLoop loop(toy, schedule, o);
+    const std::string resumed = error_of([&] { loop.resume(); });
+    INFO(resumed);
+    CHECK(resumed.find(manifest) != std::string::npos);
+    CHECK(listing(o.directory) == before);
+  }
+
+  // A manifest of another schedule: resume refuses it, nothing is deleted.
+  overwrite(manifest, good);
+  {
+    const std::vector<std::string> before = listing(o.directory);
+    AdjointLoop other(toy, CheckpointSchedule::binomial(kSteps, 3), o);
+    const std::string resumed = error_of([&] { other.resume(); });
+    INFO(resumed);
+    CHECK(resumed.find("was written for schedule") != std::string::npos);
+    CHECK(listing(o.directory) == before);
+  }
+
+  // A truncated snapshot file: resume stops with an error naming it, and leaves it.
+  std::string snapshot;
+  if (undertow_test::world_rank() == 0) {
+    for (const auto& entry : std::filesystem::directory_iterator(o.directory)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("snapshot_", 0) == 0 && good.find(name) != std::string::npos) snapshot = entry.path().string();
+    }
+  }
+  int length = static_cast<int>(snapshot.size());
+  MPI_Bcast(&length, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  snapshot.resize(static_cast<std::size_t>(length));
+  MPI_Bcast(&snapshot[0], length, MPI_CHAR, 0, MPI_COMM_WORLD);
+  REQUIRE_FALSE(snapshot.empty());
+  overwrite(snapshot, read_all(snapshot).substr(0, 200));
+  {
+    AdjointLoop loop(toy, schedule, o);
+    const std::string resumed = error_of([&] { loop.resume(); });
+    INFO(resumed);
+    CHECK(resumed.find(std::filesystem::path(snapshot).filename().string()) != std::string::npos);
+  }
+  CHECK(undertow_test::all_ranks(std::filesystem::exists(snapshot)));
+  CHECK(undertow_test::all_ranks(std::filesystem::exists(manifest)));
 }
 
 TEST_CASE("adjoint loop errors are clear and collective", "[time][loop]") {

@@ -98,7 +98,10 @@ class AdjointLoop {
   /// same schedule and storage options. begin_forward and begin_adjoint are not
   /// called again; the stepper's primal and adjoint states are overwritten.
   void resume(const std::string& directory = "");
-  /// Collective over `comm`: whether `directory` holds a restart point.
+  /// Collective over `comm`: whether `directory` holds a restart point. False only
+  /// if it holds no manifest; a manifest that cannot be read or parsed (truncated,
+  /// corrupt, another version) throws an Error naming the file on every rank, and
+  /// nothing is deleted.
   static bool restart_available(const std::string& directory, MPI_Comm comm);
 
   const AdjointLoopStats& stats() const;
