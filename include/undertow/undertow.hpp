@@ -36,6 +36,7 @@
 #include "undertow/kernel/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
 #include "undertow/kernel/kernel_application.hpp"
+#include "undertow/kernel/local_gradient.hpp"
 #include "undertow/kernel/stencil.hpp"
 #include "undertow/program/boundary.hpp"
 #include "undertow/program/program.hpp"

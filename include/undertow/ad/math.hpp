@@ -236,3 +236,7 @@ KOKKOS_INLINE_FUNCTION Dual<T, N> max(double a, const Dual<T, N>& b) {
 }
 
 }  // namespace undertow
+
+// The local reverse scalar (Adj) and its tape: declared after everything above so
+// that kernel bodies calling undertow::sqrt(x) etc. see their overloads too.
+#include "undertow/ad/local_reverse.hpp"

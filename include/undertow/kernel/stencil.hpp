@@ -53,6 +53,20 @@ struct Stencil {
     return o;
   }
 
+  /// The number q of an offset in the footprint: offset(index(o)) == o.
+  KOKKOS_INLINE_FUNCTION constexpr int index(int di, int dj, int dk) const {
+    const int o[3] = {di, dj, dk};
+    if (shape == StencilShape::Star) {
+      for (int d = 0; d < 3; ++d) {
+        if (o[d] != 0) return 1 + d * 2 * radius + (o[d] < 0 ? o[d] + radius : o[d] + radius - 1);
+      }
+      return 0;
+    }
+    int q = 0;
+    for (int d = 0; d < dim; ++d) q = q * (2 * radius + 1) + o[d] + radius;
+    return q;
+  }
+
   /// True if (di, dj, dk) lies in the footprint.
   KOKKOS_INLINE_FUNCTION constexpr bool contains(int di, int dj, int dk) const {
     const int a[3] = {di < 0 ? -di : di, dj < 0 ? -dj : dj, dk < 0 ? -dk : dk};

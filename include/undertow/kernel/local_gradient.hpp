@@ -1,0 +1,84 @@
+// The local reverse of one cell (DESIGN.md section 6): the kernel evaluated once at
+// cell p on Adj numbers (undertow/ad/local_reverse.hpp), every input it reads
+// registered on a tape on the thread's stack, one reverse sweep seeded with the
+// output adjoints out_bar(p). The result is
+//   g[q * K::input_values + slot] = d (sum_o out_bar_o out_o(p)) / d in_slot(p + offset_q)
+// for every stencil offset q (Stencil::offset order) and input slot, at a cost of
+// a few primal evaluations whatever the stencil size and the number of inputs:
+// what the gather adjoint needs, g(d - o_q)[q] summed over q, without evaluating
+// the kernel once per offset on Dual numbers. Device code; no heap, no globals.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include "undertow/ad/local_reverse.hpp"
+#include "undertow/kernel/cell_access.hpp"
+#include "undertow/kernel/kernel.hpp"
+
+namespace undertow {
+
+namespace detail {
+// By value, as check_stencil: a reference would odr-use the kernel's static member.
+KOKKOS_INLINE_FUNCTION int stencil_index(Stencil s, int di, int dj, int dk) {
+  return s.index(di, dj, dk);
+}
+}  // namespace detail
+
+/// Entries of g per cell: every stencil offset times every input value.
+template <class K>
+KOKKOS_INLINE_FUNCTION constexpr int local_gradient_size() {
+  return K::stencil.size() * K::input_values;
+}
+
+/// The input accessor of a local reverse: each read is a new tape input, labelled
+/// with its stencil offset and input slot.
+template <class K, int Cap>
+struct TapedInput {
+  using scalar = Adj<Cap>;
+  const KernelData<K>& data;
+  Index3 p;
+  LocalTape<Cap>& tape;
+  int* labels;  // labels[entry] = q * K::input_values + slot, for input entries
+
+  KOKKOS_INLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
+    detail::check_stencil(K::stencil, di, dj, dk);
+    const Index3& s = data.in_shift[f];
+    const scalar x = scalar::input(data.in[f](c, p[0] + di + s[0], p[1] + dj + s[1], p[2] + dk + s[2]), tape);
+    if (x.idx >= 0)
+      labels[x.idx] = detail::stencil_index(K::stencil, di, dj, dk) * K::input_values + K::input_slot(f, c);
+    return x;
+  }
+  KOKKOS_INLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
+    return comp(f, 0, di, dj, dk);
+  }
+  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
+};
+
+/// g (local_gradient_size<K>() values) of cell p for the output adjoints out_bar
+/// (K::output_values values, in output-slot order). Returns false if the kernel's
+/// evaluation needs more than Cap tape entries: g is then incomplete and must not
+/// be used (callers report the kernel and the capacity it needs).
+template <int Cap, class K>
+KOKKOS_INLINE_FUNCTION bool local_gradient(const KernelData<K>& data, const Index3& p, const double* out_bar,
+                                           double* g) {
+  constexpr int G = local_gradient_size<K>();
+  LocalTape<Cap> tape;
+  int labels[Cap];
+  const TapedInput<K, Cap> in{data, p, tape, labels};
+  CellOutput<K, Adj<Cap>> out;
+  data.kernel(in, out);
+  double adjoint[Cap];
+  for (int i = 0; i < tape.size; ++i) adjoint[i] = 0.0;
+  for (int o = 0; o < K::output_values; ++o) {
+    if (out.v[o].active()) adjoint[out.v[o].idx] += out_bar[o];
+  }
+  tape.reverse(adjoint);
+  for (int q = 0; q < G; ++q) g[q] = 0.0;
+  for (int i = 0; i < tape.size; ++i) {
+    // Inputs are the entries without arguments (an operation always has one).
+    if (tape.arg[i][0] < 0 && tape.arg[i][1] < 0) g[labels[i]] += adjoint[i];
+  }
+  return !tape.overflowed();
+}
+
+}  // namespace undertow

@@ -1,0 +1,265 @@
+// The local reverse of one cell: Adj numbers on a stack tape, one recorded kernel
+// evaluation, one reverse sweep. Its values are the double values bitwise; its
+// gradient g(c) equals what the seeded forward (Dual, one evaluation per stencil
+// offset) gives, to round-off, on every kernel of the tests and the solvers; a
+// tape that is too small says so.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "program/test_kernels.hpp"
+#include "test_util.hpp"
+#include "undertow/solvers/advection.hpp"
+#include "undertow/solvers/burgers.hpp"
+#include "undertow/solvers/heat.hpp"
+#include "undertow/solvers/shallow_water_kernels.hpp"
+
+using namespace undertow;
+
+namespace {
+
+constexpr int kCap = 2048;
+
+/// A smooth, positive-where-needed value for (input f, component c) at a global cell.
+double input_value(int f, int c, std::int64_t i, std::int64_t j, std::int64_t k) {
+  const double x = 0.37 * double(i) + 0.11 * double(j) - 0.23 * double(k) + 0.5 * f + 0.3 * c;
+  return 1.5 + 0.4 * std::sin(x) + 0.2 * std::cos(1.7 * x + 0.4);
+}
+
+/// Fields for K's inputs on `grid` (ghosts filled by an exchange), and the KernelData
+/// over them; `value(f, c, i, j, k)` gives the values.
+template <class K>
+struct Bench {
+  std::shared_ptr<const Decomposition> dec;
+  std::vector<Field<double>> fields;
+  KernelData<K> data;
+
+  template <class Value>
+  Bench(const K& kernel, const GridSpec& grid, Value value) : dec(Decomposition::create(grid, MPI_COMM_SELF)) {
+    data.kernel = kernel;
+    const int ghost = std::max(1, K::stencil.radius);  // a Halo needs width >= 1
+    for (int f = 0; f < K::num_inputs; ++f) {
+      fields.emplace_back(dec, "in" + std::to_string(f), K::input_components(f), ghost);
+      set_by_global_index<double>(
+          fields.back(), [&](int c, std::int64_t i, std::int64_t j, std::int64_t k) { return value(f, c, i, j, k); });
+      Halo(dec, HaloPattern::Box, ghost).exchange(fields.back());
+      data.in[f] = fields.back().view();
+      data.in_shift[f] = Index3{ghost, ghost, ghost};
+      for (int d = K::stencil.dim; d < 3; ++d) data.in_shift[f][d] = fields.back().ghost(d);
+    }
+    for (int d = 0; d < 3; ++d) {
+      data.origin[d] = dec->owned_lo()[d];
+      data.global_cells[d] = grid.cells[d];
+      data.periodic[d] = grid.periodic[d];
+    }
+  }
+
+  /// Largest |g - seeded forward| relative to max(1, |reference|) over every owned
+  /// cell, for output adjoints that vary with the cell; false in `ok` if a tape overflowed.
+  double worst_difference(bool& ok) const {
+    constexpr int G = local_gradient_size<K>();
+    const Index3 n = dec->owned_cells();
+    double worst = 0;
+    ok = true;
+    for (int i = 0; i < n[0]; ++i)
+      for (int j = 0; j < n[1]; ++j)
+        for (int k = 0; k < n[2]; ++k) {
+          const Index3 p{i, j, k};
+          double out_bar[K::output_values];
+          for (int o = 0; o < K::output_values; ++o) out_bar[o] = std::cos(0.7 * i + 1.3 * j + 0.5 * k + o);
+          double g[G];
+          ok = local_gradient<kCap>(data, p, out_bar, g) && ok;
+          for (int q = 0; q < K::stencil.size(); ++q) {
+            const Index3 offset = K::stencil.offset(q);
+            const SeededInput<K> seeded{data, p, offset};
+            CellOutput<K, typename SeededInput<K>::scalar> out;
+            data.kernel(seeded, out);
+            for (int v = 0; v < K::input_values; ++v) {
+              double reference = 0;
+              for (int o = 0; o < K::output_values; ++o) reference += out_bar[o] * out.v[o].d[v];
+              const double diff = std::abs(g[q * K::input_values + v] - reference);
+              worst = std::max(worst, diff / std::max(1.0, std::abs(reference)));
+            }
+          }
+        }
+    return worst;
+  }
+};
+
+template <class K, class Value>
+void check_kernel(const std::string& name, const K& kernel, const GridSpec& grid, Value value) {
+  INFO(name);
+  const Bench<K> bench(kernel, grid, value);
+  bool ok = false;
+  const double worst = bench.worst_difference(ok);
+  CHECK(ok);
+  CHECK(worst <= 1e-13);
+}
+
+template <class K>
+void check_kernel(const std::string& name, const K& kernel, const GridSpec& grid) {
+  check_kernel(name, kernel, grid, input_value);
+}
+
+GridSpec grid_of(int dim) {
+  if (dim == 1) return GridSpec::line(9, true);
+  if (dim == 2) return GridSpec::rect(7, 6, {true, false});
+  return GridSpec::box(5, 5, 4, {true, true, false});
+}
+
+using A = Adj<64>;
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("Adj values are the double values bitwise; its reverse sweep is the chain rule", "[ad][local]") {
+  LocalTape<64> tape;
+  const double xv = 0.7, yv = -1.3;
+  const A x = A::input(xv, tape), y = A::input(yv, tape);
+  const A f = undertow::sqrt(x * x + 1.0) * undertow::sin(y) / (2.0 - x) + undertow::max(x, y) -
+              undertow::pow(x, 1.5) * undertow::tanh(y) + undertow::exp(-x * y) + undertow::abs(y);
+  const double fv = undertow::sqrt(xv * xv + 1.0) * undertow::sin(yv) / (2.0 - xv) + undertow::max(xv, yv) -
+                    undertow::pow(xv, 1.5) * undertow::tanh(yv) + undertow::exp(-xv * yv) + undertow::abs(yv);
+  CHECK(same_bits(f.val, fv));
+  double adjoint[64] = {};
+  adjoint[f.idx] = 1.0;
+  tape.reverse(adjoint);
+  // Against forward mode.
+  using D = Dual<double, 2>;
+  const D dx = D::variable(xv, 0), dy = D::variable(yv, 1);
+  const D h = undertow::sqrt(dx * dx + 1.0) * undertow::sin(dy) / (2.0 - dx) + undertow::max(dx, dy) -
+              undertow::pow(dx, 1.5) * undertow::tanh(dy) + undertow::exp(-dx * dy) + undertow::abs(dy);
+  CHECK(adjoint[x.idx] == Approx(h.d[0]).epsilon(1e-14));
+  CHECK(adjoint[y.idx] == Approx(h.d[1]).epsilon(1e-14));
+  // Constants record nothing.
+  const int before = tape.size;
+  const A c = A(2.0) * A(3.0) + 1.0;
+  CHECK(c.val == 7.0);
+  CHECK_FALSE(c.active());
+  CHECK(tape.size == before);
+}
+
+TEST_CASE("a tape that is too small says so instead of returning a wrong gradient", "[ad][local]") {
+  LocalTape<4> tape;
+  using Small = Adj<4>;
+  const Small x = Small::input(1.0, tape);
+  Small y = x;
+  for (int i = 0; i < 10; ++i) y = y * x + 1.0;
+  CHECK(tape.overflowed());
+  CHECK(y.val == 11.0);  // values stay right; derivatives are gone
+  const Bench<undertow_test::BoxSmoother<2>> bench(undertow_test::BoxSmoother<2>{}, grid_of(2), input_value);
+  const double out_bar[1] = {1.0};
+  double g[local_gradient_size<undertow_test::BoxSmoother<2>>()];
+  CHECK_FALSE(local_gradient<16>(bench.data, Index3{1, 1, 0}, out_bar, g));
+  CHECK(local_gradient<kCap>(bench.data, Index3{1, 1, 0}, out_bar, g));
+}
+
+TEST_CASE("Stencil::index inverts Stencil::offset", "[kernel][local]") {
+  for (const Stencil s : {Stencil::star(1, 1), Stencil::star(2, 2), Stencil::star(3, 1), Stencil::box(2, 1),
+                          Stencil::box(3, 2), Stencil::point(2)}) {
+    for (int q = 0; q < s.size(); ++q) {
+      const Index3 o = s.offset(q);
+      CHECK(s.index(o[0], o[1], o[2]) == q);
+    }
+  }
+}
+
+TEST_CASE("local gradients equal the seeded forward derivatives on the test kernels", "[kernel][local]") {
+  using namespace undertow_test;
+  check_kernel("Diffusion 1D", Diffusion<1>{}, grid_of(1));
+  check_kernel("Diffusion 2D", Diffusion<2>{}, grid_of(2));
+  check_kernel("Diffusion 3D", Diffusion<3>{}, grid_of(3));
+  check_kernel("FourthOrderReaction 1D", FourthOrderReaction<1>{}, grid_of(1));
+  check_kernel("FourthOrderReaction 2D", FourthOrderReaction<2>{}, GridSpec::rect(8, 7, {true, true}));
+  check_kernel("BoxSmoother 2D", BoxSmoother<2>{}, grid_of(2));
+  check_kernel("BoxSmoother 3D", BoxSmoother<3>{}, grid_of(3));
+  // Values of both signs: the upwind branch goes both ways.
+  const auto both_signs = [](int f, int c, std::int64_t i, std::int64_t j, std::int64_t k) {
+    return input_value(f, c, i, j, k) - (f == 0 ? 1.5 : 0.0);
+  };
+  check_kernel("UpwindBurgers 1D", UpwindBurgers<1>{}, grid_of(1), both_signs);
+  check_kernel("UpwindBurgers 2D", UpwindBurgers<2>{}, grid_of(2), both_signs);
+}
+
+TEST_CASE("local gradients equal the seeded forward derivatives on the solvers' kernels", "[kernel][local]") {
+  {
+    solvers::heat_detail::HeatKernel<2> heat;
+    heat.c[0] = 0.1;
+    heat.c[1] = 0.2;
+    check_kernel("heat 2D", heat, grid_of(2));
+    solvers::heat_detail::HeatKernel<3> heat3;
+    heat3.c[0] = heat3.c[1] = heat3.c[2] = 0.1;
+    check_kernel("heat 3D", heat3, grid_of(3));
+  }
+  const auto both_signs = [](int f, int c, std::int64_t i, std::int64_t j, std::int64_t k) {
+    return input_value(f, c, i, j, k) - (f == 0 ? 1.5 : 0.0);
+  };
+  {
+    solvers::burgers_detail::BurgersKernel<2> burgers;
+    burgers.dt_h[0] = burgers.dt_h[1] = 0.1;
+    burgers.dt_h2[0] = burgers.dt_h2[1] = 0.05;
+    check_kernel("Burgers 2D", burgers, grid_of(2), both_signs);
+  }
+  for (int limiter = 0; limiter < 3; ++limiter) {
+    solvers::advection_detail::MusclSweep<2, 0, -1> sweep;
+    sweep.nu = 0.6;
+    sweep.limiter = limiter;
+    check_kernel("MUSCL sweep, limiter " + std::to_string(limiter), sweep, GridSpec::rect(9, 6, {true, true}),
+                 both_signs);
+    solvers::advection_detail::MusclSweep<2, 1, 1> back;
+    back.nu = 0.4;
+    back.limiter = limiter;
+    check_kernel("MUSCL sweep y, limiter " + std::to_string(limiter), back, GridSpec::rect(6, 9, {true, true}),
+                 both_signs);
+  }
+  {
+    namespace sw = solvers::shallow_water;
+    sw::Update update;
+    update.dt_over_dx = 0.01;
+    update.dt_over_dy = 0.02;
+    update.smoothing = 0.01;
+    // Depth ~10, currents of both signs, a rough bed, some land cells (walls).
+    const auto sea = [](int f, int c, std::int64_t i, std::int64_t j, std::int64_t) {
+      if (f == 0 && c == 0) return 10.0 + std::sin(0.9 * double(i) + 0.4 * double(j));
+      if (f == 0) return 2.0 * std::cos(0.7 * double(i) - 1.1 * double(j) + c);
+      if (f == 1) return -0.5 + 0.3 * std::sin(1.3 * double(i) * double(j));
+      return (i + 2 * j) % 5 == 0 ? 0.0 : 1.0;  // the mask
+    };
+    check_kernel("shallow-water update", update, GridSpec::rect(8, 7, {true, true}), sea);
+    sw::GaugeTerm gauge;
+    check_kernel("shallow-water gauge term", gauge, GridSpec::rect(8, 7, {true, true}), sea);
+  }
+}
+
+TEST_CASE("local_gradient runs inside a Kokkos kernel with the host's results", "[kernel][local]") {
+  using K = undertow_test::Diffusion<2>;
+  const Bench<K> bench(K{}, grid_of(2), input_value);
+  constexpr int G = local_gradient_size<K>();
+  const Index3 n = bench.dec->owned_cells();
+  const KernelData<K> data = bench.data;
+  // Host: the sum of every g entry times a weight, over the owned cells.
+  double host = 0;
+  for (int i = 0; i < n[0]; ++i)
+    for (int j = 0; j < n[1]; ++j) {
+      const double out_bar[1] = {undertow::cos(0.7 * i + 1.3 * j)};
+      double g[G];
+      REQUIRE(local_gradient<256>(data, Index3{i, j, 0}, out_bar, g));
+      for (int q = 0; q < G; ++q) host += g[q] * (q + 1);
+    }
+  double device = 0;
+  Kokkos::parallel_reduce(
+      "test::local_gradient", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>({0, 0}, {n[0], n[1]}),
+      KOKKOS_LAMBDA(int i, int j, double& acc) {
+        const double out_bar[1] = {undertow::cos(0.7 * i + 1.3 * j)};
+        double g[G];
+        if (!local_gradient<256>(data, Index3{i, j, 0}, out_bar, g)) acc += 1e300;
+        for (int q = 0; q < G; ++q) acc += g[q] * (q + 1);
+      },
+      device);
+  CHECK(device == Approx(host).epsilon(1e-13));
+}
