@@ -347,16 +347,7 @@ void local_reverse_gather(Setup<K>& s) {
   auto it = s.scratch.find("local_g");
   if (it == s.scratch.end()) it = s.scratch.emplace("local_g", Field<double>(s.dec, "local_g", G, r)).first;
   const Field<double>& g = it->second;
-  KernelData<K> data{s.kernel, {}, {}, {}, {}, {}, {}, {}, {}, {}};
-  for (int f = 0; f < K::num_inputs; ++f) {
-    data.in[f] = s.in[f].view();
-    data.in_shift[f] = Index3{s.in[f].ghost(0), s.in[f].ghost(1), s.in[f].ghost(2)};
-  }
-  for (int d = 0; d < 3; ++d) {
-    data.origin[d] = s.dec->owned_lo()[d];
-    data.global_cells[d] = s.dec->grid().cells[d];
-    data.periodic[d] = s.dec->grid().periodic[d];
-  }
+  const KernelData<K> data = make_kernel_data(s.kernel, s.in);
   FieldView ob[K::num_outputs];
   Index3 ob_shift[K::num_outputs];
   for (int f = 0; f < K::num_outputs; ++f) {

@@ -4,10 +4,10 @@
 // offset) gives, to round-off, on every kernel of the tests and the solvers; a
 // tape that is too small says so.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
@@ -33,27 +33,19 @@ double input_value(int f, int c, std::int64_t i, std::int64_t j, std::int64_t k)
 template <class K>
 struct Bench {
   std::shared_ptr<const Decomposition> dec;
-  std::vector<Field<double>> fields;
+  std::array<Field<double>, K::num_inputs> fields;
   KernelData<K> data;
 
   template <class Value>
   Bench(const K& kernel, const GridSpec& grid, Value value) : dec(Decomposition::create(grid, MPI_COMM_SELF)) {
-    data.kernel = kernel;
     const int ghost = std::max(1, K::stencil.radius);  // a Halo needs width >= 1
     for (int f = 0; f < K::num_inputs; ++f) {
-      fields.emplace_back(dec, "in" + std::to_string(f), K::input_components(f), ghost);
+      fields[f] = Field<double>(dec, "in" + std::to_string(f), K::input_components(f), ghost);
       set_by_global_index<double>(
-          fields.back(), [&](int c, std::int64_t i, std::int64_t j, std::int64_t k) { return value(f, c, i, j, k); });
-      Halo(dec, HaloPattern::Box, ghost).exchange(fields.back());
-      data.in[f] = fields.back().view();
-      data.in_shift[f] = Index3{ghost, ghost, ghost};
-      for (int d = K::stencil.dim; d < 3; ++d) data.in_shift[f][d] = fields.back().ghost(d);
+          fields[f], [&](int c, std::int64_t i, std::int64_t j, std::int64_t k) { return value(f, c, i, j, k); });
+      Halo(dec, HaloPattern::Box, ghost).exchange(fields[f]);
     }
-    for (int d = 0; d < 3; ++d) {
-      data.origin[d] = dec->owned_lo()[d];
-      data.global_cells[d] = grid.cells[d];
-      data.periodic[d] = grid.periodic[d];
-    }
+    data = make_kernel_data(kernel, fields);
   }
 
   /// Largest |g - seeded forward| relative to max(1, |reference|) over every owned

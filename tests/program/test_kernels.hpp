@@ -1,5 +1,6 @@
 // Kernels used by the derivative tests: linear and nonlinear, star and box,
-// radius 1 and 2, 1D/2D/3D, with a coefficient field.
+// radius 1 and 2, 1D/2D/3D, with a coefficient field; and StarOperator, a
+// symmetric positive definite operator for linear solves.
 #pragma once
 
 #include "undertow/undertow.hpp"
@@ -71,7 +72,8 @@ struct BoxSmoother : Kernel<Inputs<1, 1>, Outputs<1>> {
     const int rj = Dim > 1 ? 1 : 0, rk = Dim > 2 ? 1 : 0;
     for (int i = -1; i <= 1; ++i)
       for (int j = -rj; j <= rj; ++j)
-        for (int k = -rk; k <= rk; ++k) acc += undertow::exp(-0.5 * in(1, i, j, k) * in(1, i, j, k)) * (in(0, i, j, k) - u0);
+        for (int k = -rk; k <= rk; ++k)
+          acc += undertow::exp(-0.5 * in(1, i, j, k) * in(1, i, j, k)) * (in(0, i, j, k) - u0);
     out(0) = u0 + rate * undertow::tanh(acc);
   }
 };
@@ -103,6 +105,28 @@ struct UpwindBurgers : Kernel<Inputs<1, 1>, Outputs<1>> {
       result += dt_over_h2 * undertow::sqrt(1.0 + in(1, 0, 0, 0) * in(1, 0, 0, 0)) * (left - 2.0 * u0 + right);
     }
     out(0) = result;
+  }
+};
+
+/// mass * x - div(kappa grad x) / h^2, face conductivity = mean of the two cells.
+template <int Dim>
+struct StarOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
+  static constexpr Stencil stencil = Stencil::star(Dim, 1);
+  double mass = 0.5;
+  double inv_h2 = 4.0;
+  template <class In, class Out>
+  KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
+    using S = typename In::scalar;
+    const S x0 = in(0, 0, 0, 0), k0 = in(1, 0, 0, 0);
+    S acc = mass * x0;
+    for (int d = 0; d < Dim; ++d) {
+      for (int side = -1; side <= 1; side += 2) {
+        int o[3] = {0, 0, 0};
+        o[d] = side;
+        acc += inv_h2 * 0.5 * (k0 + in(1, o[0], o[1], o[2])) * (x0 - in(0, o[0], o[1], o[2]));
+      }
+    }
+    out(0) = acc;
   }
 };
 

@@ -6,6 +6,7 @@
 // non-linear kernels, bad set-up.
 #include <cmath>
 
+#include "program/test_kernels.hpp"
 #include "test_util.hpp"
 #include "undertow/program/linear_solve.hpp"
 
@@ -13,28 +14,6 @@ using namespace undertow;
 using namespace undertow_test;
 
 namespace {
-
-/// mass * x - div(kappa grad x) / h^2, face conductivity = mean of the two cells.
-template <int Dim>
-struct StarOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
-  static constexpr Stencil stencil = Stencil::star(Dim, 1);
-  double mass = 0.5;
-  double inv_h2 = 4.0;
-  template <class In, class Out>
-  KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
-    using S = typename In::scalar;
-    const S x0 = in(0, 0, 0, 0), k0 = in(1, 0, 0, 0);
-    S acc = mass * x0;
-    for (int d = 0; d < Dim; ++d) {
-      for (int side = -1; side <= 1; side += 2) {
-        int o[3] = {0, 0, 0};
-        o[d] = side;
-        acc += inv_h2 * 0.5 * (k0 + in(1, o[0], o[1], o[2])) * (x0 - in(0, o[0], o[1], o[2]));
-      }
-    }
-    out(0) = acc;
-  }
-};
 
 /// Two decoupled components, radius R: out_c = mass x_c + sum over offsets s of
 /// mean(kappa) (x_c - x_c(s)) / |s| (symmetric for every R).

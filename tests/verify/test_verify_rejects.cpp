@@ -216,38 +216,17 @@ VerificationReport verify_diffusion(Mutation m, AdjointForm form) {
   return verify(f, options);
 }
 
-/// mass x - div(kappa grad x) / h^2 (symmetric positive definite for kappa > 0).
-struct StarOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
-  static constexpr Stencil stencil = Stencil::star(2, 1);
-  double mass = 0.5;
-  double inv_h2 = 4.0;
-  template <class In, class Out>
-  KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
-    using S = typename In::scalar;
-    const S x0 = in(0, 0, 0, 0), k0 = in(1, 0, 0, 0);
-    S acc = mass * x0;
-    for (int d = 0; d < 2; ++d) {
-      for (int side = -1; side <= 1; side += 2) {
-        int o[3] = {0, 0, 0};
-        o[d] = side;
-        acc += inv_h2 * 0.5 * (k0 + in(1, o[0], o[1], o[2])) * (x0 - in(0, o[0], o[1], o[2]));
-      }
-    }
-    out(0) = acc;
-  }
-};
-
 /// The library's linear solve with the sign of the coefficient adjoint flipped
 /// (p_bar += (dK/dp)^T lambda instead of -=).
-class SolveWithFlippedCoefficientAdjoint : public detail::LinearSolveOperation<StarOperator> {
+class SolveWithFlippedCoefficientAdjoint : public detail::LinearSolveOperation<StarOperator<2>> {
  public:
-  using detail::LinearSolveOperation<StarOperator>::LinearSolveOperation;
+  using detail::LinearSolveOperation<StarOperator<2>>::LinearSolveOperation;
 
  protected:
   void coefficient_adjoint(Program& p, const Field<double>& x_full, const Field<double>& w,
                            const Field<double>& x_bar_scratch, AdjointForm form) override {
     scale(w, -1.0);
-    detail::LinearSolveOperation<StarOperator>::coefficient_adjoint(p, x_full, w, x_bar_scratch, form);
+    detail::LinearSolveOperation<StarOperator<2>>::coefficient_adjoint(p, x_full, w, x_bar_scratch, form);
     scale(w, -1.0);
   }
 };
@@ -272,10 +251,10 @@ VerificationReport verify_linear_solve(bool broken, AdjointForm form) {
   options.boundary = x_walls;
   options.relative_tolerance = 1e-13;
   if (broken) {
-    p.append(std::make_unique<SolveWithFlippedCoefficientAdjoint>(p, StarOperator{}, x, b, std::array<Var, 1>{kappa},
+    p.append(std::make_unique<SolveWithFlippedCoefficientAdjoint>(p, StarOperator<2>{}, x, b, std::array<Var, 1>{kappa},
                                                                   options));
   } else {
-    linear_solve(p, StarOperator{}, x, b, {kappa}, options);
+    linear_solve(p, StarOperator<2>{}, x, b, {kappa}, options);
   }
   p.objective_misfit(x, obs, 0.7);
   set_by_global_index<double>(p.value(b), [](int, std::int64_t i, std::int64_t j, std::int64_t) {

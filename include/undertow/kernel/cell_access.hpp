@@ -14,9 +14,11 @@
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <array>
 
 #include "undertow/ad/dual.hpp"
 #include "undertow/core/types.hpp"
+#include "undertow/field/field.hpp"
 #include "undertow/kernel/kernel.hpp"
 
 #if !defined(UNDERTOW_CHECK_STENCIL)
@@ -54,6 +56,24 @@ struct KernelData {
     return true;
   }
 };
+
+/// KernelData over the values of `inputs` (no outputs, no auxiliary fields): what
+/// the view-based accessors read (SeededInput, TapedInput in local_gradient.hpp).
+template <class K>
+KernelData<K> make_kernel_data(const K& kernel, const std::array<Field<double>, K::num_inputs>& inputs) {
+  KernelData<K> data{kernel, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  for (int f = 0; f < K::num_inputs; ++f) {
+    data.in[f] = inputs[f].view();
+    data.in_shift[f] = Index3{inputs[f].ghost(0), inputs[f].ghost(1), inputs[f].ghost(2)};
+  }
+  const Decomposition& dec = inputs[0].decomposition();
+  for (int d = 0; d < 3; ++d) {
+    data.origin[d] = dec.owned_lo()[d];
+    data.global_cells[d] = dec.grid().cells[d];
+    data.periodic[d] = dec.grid().periodic[d];
+  }
+  return data;
+}
 
 namespace detail {
 // The stencil by value: a reference would odr-use the kernel's static constexpr

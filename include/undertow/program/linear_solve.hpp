@@ -177,19 +177,12 @@ template <class K>
 void linear_operator_diagonal(const K& kernel, const typename KernelApplication<K>::InputFields& inputs,
                               const Field<double>& output, const BoundaryConditions& bc, const Field<double>& diag) {
   constexpr int NC = K::input_components(0);
-  KernelData<K> data{kernel, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  KernelData<K> data = make_kernel_data(kernel, inputs);
   const Decomposition& dec = inputs[0].decomposition();
-  for (int f = 0; f < K::num_inputs; ++f) {
-    data.in[f] = inputs[f].view();
-    data.in_shift[f] = Index3{inputs[f].ghost(0), inputs[f].ghost(1), inputs[f].ghost(2)};
-  }
   data.out[0] = output.view();
   data.out_shift[0] = Index3{output.ghost(0), output.ghost(1), output.ghost(2)};
   detail::MirrorSigns<NC> signs{};
   for (int a = 0; a < 3; ++a) {
-    data.origin[a] = dec.owned_lo()[a];
-    data.global_cells[a] = dec.grid().cells[a];
-    data.periodic[a] = dec.grid().periodic[a];
     for (int side = 0; side < 2; ++side) {
       const FaceCondition& fc = bc.face[a][side];
       for (int c = 0; c < NC; ++c) {
