@@ -38,7 +38,6 @@
 #include <Kokkos_Core.hpp>
 #include <array>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -203,8 +202,7 @@ struct Setup {
   In in, in_bar, in_dot1, in_dot4;
   Out out, out_bar, out_dot1, out_dot4;
   std::unique_ptr<KernelApplication<K>> app;
-  std::unique_ptr<Halo> halo;                    // for the transposed exchange after scatter-type adjoints (checks)
-  std::map<std::string, Field<double>> scratch;  // work fields of prototype variants, made on first use
+  std::unique_ptr<Halo> halo;  // for the transposed exchange after scatter-type adjoints (checks)
   std::int64_t cells = 0;
 
   Setup(MPI_Comm comm, const GridSpec& grid, const K& k, bool tangents) : kernel(k) {
@@ -327,76 +325,6 @@ struct Traits<Heat3D> {
   static std::vector<Variant<Heat3D>> extra() { return {}; }
 };
 
-/// Prototype of issue 20 step 3 in its simplest deterministic form (DESIGN.md
-/// section 6, the "global buffer, two kernels" variant): first g = local_gradient at
-/// every owned cell and its r-halo (one recorded evaluation and one reverse sweep
-/// per cell, undertow/kernel/local_gradient.hpp), then in_bar(d) += sum over q of
-/// g(d - o_q)[q], q ascending (a fixed order: deterministic). Needs out_bar in a
-/// ghost layer of width r and the inputs in one of width 2r, as the gather does.
-/// G doubles per cell of scratch: measured where that fits (shallow water).
-/// Stencil offset q, the stencil by value (device code must not odr-use K::stencil).
-KOKKOS_INLINE_FUNCTION Index3 offset_of(Stencil s, int q) {
-  return s.offset(q);
-}
-
-template <class K, int Cap>
-void local_reverse_gather(Setup<K>& s) {
-  constexpr int G = local_gradient_size<K>();
-  constexpr int Q = K::stencil.size();
-  constexpr int r = K::stencil.radius;
-  auto it = s.scratch.find("local_g");
-  if (it == s.scratch.end()) it = s.scratch.emplace("local_g", Field<double>(s.dec, "local_g", G, r)).first;
-  const Field<double>& g = it->second;
-  const KernelData<K> data = make_kernel_data(s.kernel, s.in);
-  FieldView ob[K::num_outputs];
-  Index3 ob_shift[K::num_outputs];
-  for (int f = 0; f < K::num_outputs; ++f) {
-    ob[f] = s.out_bar[f].view();
-    ob_shift[f] = Index3{s.out_bar[f].ghost(0), s.out_bar[f].ghost(1), s.out_bar[f].ghost(2)};
-  }
-  const auto gv = g.view();
-  const Index3 gs{g.ghost(0), g.ghost(1), g.ghost(2)};
-  const Index3 n = s.dec->owned_cells();
-  // Kernel 1: g at every owned cell and its r-halo.
-  Kokkos::parallel_for(
-      "bench::local_reverse_g",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0},
-                                                        {n[0] + 2 * gs[0], n[1] + 2 * gs[1], n[2] + 2 * gs[2]}),
-      KOKKOS_LAMBDA(int gi, int gj, int gk) {
-        const int i = gi - gs[0], j = gj - gs[1], k = gk - gs[2];  // owned-relative (non-negative ranges)
-        double out_bar[K::output_values];
-        for (int f = 0; f < K::num_outputs; ++f)
-          for (int c = 0; c < K::output_components(f); ++c)
-            out_bar[K::output_slot(f, c)] = ob[f](c, i + ob_shift[f][0], j + ob_shift[f][1], k + ob_shift[f][2]);
-        double local[G];
-        if (!local_gradient<Cap>(data, Index3{i, j, k}, out_bar, local)) {
-          Kokkos::abort("bench_kernels: local_gradient tape capacity exceeded");
-        }
-        for (int q = 0; q < G; ++q) gv(q, i + gs[0], j + gs[1], k + gs[2]) = local[q];
-      });
-  // Kernel 2: each owned cell gathers its column of g, offsets in a fixed order.
-  FieldView ib[K::num_inputs];
-  Index3 ib_shift[K::num_inputs];
-  for (int f = 0; f < K::num_inputs; ++f) {
-    ib[f] = s.in_bar[f].view();
-    ib_shift[f] = Index3{s.in_bar[f].ghost(0), s.in_bar[f].ghost(1), s.in_bar[f].ghost(2)};
-  }
-  Kokkos::parallel_for(
-      "bench::local_reverse_gather", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({0, 0, 0}, {n[0], n[1], n[2]}),
-      KOKKOS_LAMBDA(int i, int j, int k) {
-        for (int f = 0; f < K::num_inputs; ++f)
-          for (int c = 0; c < K::input_components(f); ++c) {
-            const int v = K::input_slot(f, c);
-            double acc = 0.0;
-            for (int q = 0; q < Q; ++q) {
-              const Index3 o = offset_of(K::stencil, q);
-              acc += gv(q * K::input_values + v, i - o[0] + gs[0], j - o[1] + gs[1], k - o[2] + gs[2]);
-            }
-            ib[f](c, i + ib_shift[f][0], j + ib_shift[f][1], k + ib_shift[f][2]) += acc;
-          }
-      });
-}
-
 /// The shallow-water update (3 state components, bed, water mask): a wavy sea
 /// about 10 m deep with currents, over a rough bed, around a square island whose
 /// coast makes wall faces. ADOL-C is not run on it (its body reads the mask with
@@ -447,12 +375,7 @@ struct Traits<ShallowWater> {
   static void hand_adjoint(Setup<ShallowWater>& s) {
     shallow_water_hand_adjoint(s.kernel, s.in[0], s.in[1], s.in[2], s.out_bar[0], s.in_bar[0], s.in_bar[1]);
   }
-  static std::vector<Variant<ShallowWater>> extra() {
-    using V = Variant<ShallowWater>;
-    constexpr double bytes = 8 * (3 * 5.0 + 3 + 2 * 25);  // adjoint traffic + g written and read
-    return {{"adjoint local reverse (prototype)",
-             [](Setup<ShallowWater>& s) { local_reverse_gather<ShallowWater, 1024>(s); }, bytes, V::Kind::Adjoint}};
-  }
+  static std::vector<Variant<ShallowWater>> extra() { return {}; }
 };
 
 /// Every variant, in the order they are timed (interleaved) and printed.
@@ -474,6 +397,12 @@ std::vector<Variant<K>> variants() {
        Kind::Tangent4},
       {"adjoint gather", [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather); }, adjoint,
        Kind::Adjoint},
+      {"adjoint gather local reverse",
+       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather, LocalDerivative::Reverse); }, adjoint,
+       Kind::Adjoint},
+      {"adjoint gather seeded forward",
+       [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather, LocalDerivative::SeededForward); },
+       adjoint, Kind::Adjoint},
       {"adjoint scatter-atomic", [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterAtomic); },
        adjoint, Kind::ScatterAdjoint},
       {"adjoint scatter-coloured",

@@ -2,203 +2,369 @@
 // sweep, the gradient of sum_o out_bar_o * out_o with respect to every input the
 // evaluation read (DESIGN.md section 6).
 //
+// `Adj<Cap>` is the scalar a kernel body runs on: its value (the double the primal
+// computes, bitwise: every operation and function computes its value exactly as
+// the double version does), the index of its statement on the tape (`sink` when
+// passive: a constant) and the tape it records on. Arithmetic on Adj numbers
+// builds expression templates (as CoDiPack and Sacado do) that carry their value
+// and the partial derivatives of their last operation; assigning an expression to
+// an Adj records ONE statement: the active leaves of the whole right-hand side
+// with their accumulated partials (statement-level preaccumulation). A line such
+// as `f = (a * u + b * v - s * (b - a)) * 0.5` is one tape statement with six
+// (argument, partial) pairs instead of seven single operations, and the reverse
+// sweep, a chain through memory, gets that much shorter.
+//
 // `LocalTape<Cap>` is a fixed-capacity record on the thread's stack (no heap, no
-// globals, device code): one entry per operation, with at most two (argument,
-// partial) pairs. `Adj<Cap>` is the scalar a kernel body runs on: its value (the
-// double the primal computes, bitwise: every operation and function computes its
-// value exactly as the double version does), the index of its entry (-1: passive,
-// a constant) and the tape it records on. Operations on passive values record
-// nothing. When the capacity is exceeded the tape stops recording and says so
-// (`overflowed()`); the caller turns that into an error naming the kernel (a
-// gradient from an overflowed tape is wrong and must not be used).
+// globals, device code): at most Cap statements and ArgCap (argument, partial)
+// pairs. When either is exceeded the tape stops recording and says so
+// (`overflowed()`); values stay right, derivatives are incomplete and must not be
+// used (callers fall back to another method or report the kernel).
+//
+// Conventions (as Dual's, math.hpp): a path through an exact zero factor carries
+// nothing (0 * inf = 0: sqrt at 0 along a direction that does not move it gives
+// 0, not NaN); non-smooth functions take the same one-sided slopes; min/max
+// select like the double versions. Expressions hold their operands by value, so
+// `auto e = a + b;` is safe (it records when it is assigned or used).
 //
 // This header is included by undertow/ad/math.hpp, so that the qualified calls of
 // kernel bodies (`undertow::sqrt(x)`) find the Adj overloads wherever the kernels
-// are defined. Non-smooth functions follow the Dual conventions (math.hpp).
+// are defined.
 #pragma once
 
 #include <Kokkos_Core.hpp>
+#include <type_traits>
 
 #include "undertow/ad/math.hpp"
 
 namespace undertow {
 
-template <int Cap>
-struct LocalTape {
-  static_assert(Cap >= 1, "LocalTape needs a positive capacity");
-  static constexpr int capacity = Cap;
-  int size = 0;
-  bool overflow = false;
-  int arg[Cap][2];
-  double partial[Cap][2];
+namespace detail {
+/// m * p where an exact zero factor gives 0 even against inf or NaN: the product
+/// along one path of the chain rule.
+KOKKOS_FORCEINLINE_FUNCTION double path(double m, double p) {
+  return (m == 0.0 || p == 0.0) ? 0.0 : m * p;
+}
+}  // namespace detail
 
-  /// A new entry with arguments a0, a1 (-1: none) and their partials; -1 when full.
-  KOKKOS_INLINE_FUNCTION int push(int a0, double p0, int a1, double p1) {
-    if (size >= Cap) {
+template <int Cap, int ArgCap = 4 * Cap>
+struct LocalTape {
+  static_assert(Cap >= 1 && ArgCap >= 1, "LocalTape needs a positive capacity");
+  static constexpr int capacity = Cap;
+  static constexpr int arg_capacity = ArgCap;
+  /// The adjoint slot of passive values: written by the sweep, never read.
+  static constexpr int sink = Cap;
+  int size = 0;   // statements
+  int nargs = 0;  // (argument, partial) pairs
+  bool overflow = false;
+  int first_arg[Cap + 1];  // statement i's pairs: [first_arg[i], first_arg[i + 1])
+  int arg[ArgCap];
+  double partial[ArgCap];
+
+  KOKKOS_INLINE_FUNCTION LocalTape() { first_arg[0] = 0; }
+  /// `count` independent variables (statements without arguments) at once.
+  KOKKOS_INLINE_FUNCTION void add_inputs(int count) {
+    if (size + count > Cap) {
       overflow = true;
-      return -1;
+      return;
     }
-    arg[size][0] = a0;
-    partial[size][0] = p0;
-    arg[size][1] = a1;
-    partial[size][1] = p1;
-    return size++;
+    for (int i = 1; i <= count; ++i) first_arg[size + i] = nargs;
+    size += count;
   }
   KOKKOS_INLINE_FUNCTION bool overflowed() const { return overflow; }
-  /// The reverse sweep: `adjoint` holds one value per entry (size() of them), seeded
-  /// at the outputs; afterwards entry i holds d(seeded sum) / d(entry i). Entries
-  /// whose adjoint is zero are skipped, so an infinite partial along a direction
-  /// that carries nothing gives 0, not NaN (the Dual convention).
+  KOKKOS_FORCEINLINE_FUNCTION void put(int a, double p) {
+    arg[nargs] = a;
+    partial[nargs] = p;
+    ++nargs;
+  }
+  /// The reverse sweep: `adjoint` holds Cap + 1 values (entry Cap is the sink, the
+  /// entries from size() on are never read), seeded at the outputs; afterwards
+  /// entry i holds d(seeded sum) / d(statement i). Statements whose adjoint is
+  /// zero pass nothing on.
   KOKKOS_INLINE_FUNCTION void reverse(double* adjoint) const {
     for (int i = size - 1; i >= 0; --i) {
       const double a = adjoint[i];
       if (a == 0.0) continue;
-      if (arg[i][0] >= 0) adjoint[arg[i][0]] += partial[i][0] * a;
-      if (arg[i][1] >= 0) adjoint[arg[i][1]] += partial[i][1] * a;
+      for (int j = first_arg[i]; j < first_arg[i + 1]; ++j) adjoint[arg[j]] += detail::path(partial[j], a);
     }
   }
 };
 
+/// Every expression over Adj<Cap> numbers (CRTP). An expression E has `val`, the
+/// compile-time count `leaves`, `tape()` (the tape of any active leaf, or null)
+/// and `push(tape, m)`, which records m * d E / d leaf for each leaf.
+template <int Cap, class E>
+struct AdjExpr {
+  KOKKOS_FORCEINLINE_FUNCTION const E& self() const { return static_cast<const E&>(*this); }
+};
+
 template <int Cap>
-struct Adj {
+struct Adj : AdjExpr<Cap, Adj<Cap>> {
   using value_type = double;
   using tape_type = LocalTape<Cap>;
+  static constexpr int leaves = 1;
   double val = 0.0;
-  int idx = -1;               // entry on the tape, -1: passive
-  tape_type* tape = nullptr;  // the tape of an active value
+  int idx = tape_type::sink;  // statement on the tape; sink: passive
+  tape_type* tp = nullptr;    // the tape of an active value
 
   KOKKOS_INLINE_FUNCTION Adj() {}
   KOKKOS_INLINE_FUNCTION Adj(double value) : val(value) {}  // NOLINT(google-explicit-constructor): a constant
-  /// An independent variable: a new entry on `t`.
-  KOKKOS_INLINE_FUNCTION static Adj input(double value, tape_type& t) {
-    Adj x(value);
-    x.tape = &t;
-    x.idx = t.push(-1, 0.0, -1, 0.0);
-    return x;
+  KOKKOS_FORCEINLINE_FUNCTION Adj(double value, int index, tape_type* tape) : val(value), idx(index), tp(tape) {}
+  /// One statement: the expression's value, its leaves and partials.
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION Adj(const AdjExpr<Cap, E>& e) {  // NOLINT(google-explicit-constructor)
+    record(e.self());
   }
-  KOKKOS_INLINE_FUNCTION bool active() const { return idx >= 0; }
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator=(const AdjExpr<Cap, E>& e) {
+    record(e.self());
+    return *this;
+  }
+  /// An independent variable: a new statement without arguments on `t`.
+  KOKKOS_INLINE_FUNCTION static Adj input(double value, tape_type& t) {
+    t.add_inputs(1);
+    return Adj(value, t.overflow ? tape_type::sink : t.size - 1, &t);
+  }
+  KOKKOS_INLINE_FUNCTION bool active() const { return idx != tape_type::sink; }
+  KOKKOS_FORCEINLINE_FUNCTION static Adj constant(double v) { return Adj(v); }
+  KOKKOS_FORCEINLINE_FUNCTION static Adj embed(const Adj& r) { return r; }
+  KOKKOS_FORCEINLINE_FUNCTION tape_type* tape() const { return tp; }
+  KOKKOS_FORCEINLINE_FUNCTION void push(tape_type& t, double m) const { t.put(idx, m); }
 
-  KOKKOS_INLINE_FUNCTION Adj& operator+=(const Adj& o);
-  KOKKOS_INLINE_FUNCTION Adj& operator-=(const Adj& o);
-  KOKKOS_INLINE_FUNCTION Adj& operator*=(const Adj& o);
-  KOKKOS_INLINE_FUNCTION Adj& operator/=(const Adj& o);
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator+=(const AdjExpr<Cap, E>& o) {
+    return *this = *this + o;
+  }
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator-=(const AdjExpr<Cap, E>& o) {
+    return *this = *this - o;
+  }
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator*=(const AdjExpr<Cap, E>& o) {
+    return *this = *this * o;
+  }
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator/=(const AdjExpr<Cap, E>& o) {
+    return *this = *this / o;
+  }
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator+=(double s) { return *this = *this + s; }
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator-=(double s) { return *this = *this - s; }
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator*=(double s) { return *this = *this * s; }
+  KOKKOS_FORCEINLINE_FUNCTION Adj& operator/=(double s) { return *this = *this / s; }
+
+ private:
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION void record(const E& e) {
+    tape_type* t = e.tape();
+    const double v = e.val;
+    val = v;
+    tp = t;
+    idx = tape_type::sink;
+    if (!t) return;  // no active leaf: a constant
+    if (t->size >= Cap || t->nargs + E::leaves > tape_type::arg_capacity) {
+      t->overflow = true;
+      return;
+    }
+    e.push(*t, 1.0);
+    t->first_arg[t->size + 1] = t->nargs;
+    idx = t->size++;
+  }
 };
 
 namespace detail {
-/// The result value v of an operation on a (partial pa) and b (partial pb).
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> record(double v, const Adj<Cap>& a, double pa, const Adj<Cap>& b, double pb) {
-  Adj<Cap> r(v);
-  LocalTape<Cap>* t = a.active() ? a.tape : b.tape;
-  if (!a.active() && !b.active()) return r;
-  r.tape = t;
-  r.idx = t->push(a.idx, a.active() ? pa : 0.0, b.idx, b.active() ? pb : 0.0);
-  return r;
+template <int Cap, class E>
+using if_not_adj = std::enable_if_t<!std::is_same<E, Adj<Cap>>::value, int>;
+
+// Expression types are also closed under construction, so that a generic helper
+// whose scalar type is deduced from an expression argument (`template <class S> S
+// slope(const S& a, const S& b)` called as slope(x - y, z - x)) still compiles:
+// S(0.0) is a constant of that shape, and any other expression converts to it by
+// recording a statement and embedding its result (partial 1 along the first leaf).
+#define UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(X)                         \
+  KOKKOS_FORCEINLINE_FUNCTION explicit X(double v) : X(constant(v)) {} \
+  template <class E, if_not_adj<Cap, E> = 0>                           \
+  KOKKOS_FORCEINLINE_FUNCTION X(const AdjExpr<Cap, E>& e) /* NOLINT */ \
+      : X(embed(Adj<Cap>(e))) {}                                       \
+  template <class E>                                                   \
+  KOKKOS_FORCEINLINE_FUNCTION X& operator=(const AdjExpr<Cap, E>& e) { \
+    return *this = embed(Adj<Cap>(e));                                 \
+  }                                                                    \
+  KOKKOS_FORCEINLINE_FUNCTION X& operator=(double v) {                 \
+    return *this = constant(v);                                        \
+  }                                                                    \
+  X(const X&) = default;                                               \
+  X& operator=(const X&) = default;
+
+/// An operation on two expressions, with its value and the partials of its value.
+template <int Cap, class A, class B>
+struct AdjBinary : AdjExpr<Cap, AdjBinary<Cap, A, B>> {
+  static constexpr int leaves = A::leaves + B::leaves;
+  A a;
+  B b;
+  double val, da, db;
+  KOKKOS_FORCEINLINE_FUNCTION AdjBinary(const A& a_, const B& b_, double v, double da_, double db_)
+      : a(a_), b(b_), val(v), da(da_), db(db_) {}
+  KOKKOS_FORCEINLINE_FUNCTION static AdjBinary constant(double v) {
+    return AdjBinary(A::constant(v), B::constant(0.0), v, 0.0, 0.0);
+  }
+  KOKKOS_FORCEINLINE_FUNCTION static AdjBinary embed(const Adj<Cap>& r) {
+    return AdjBinary(A::embed(r), B::constant(0.0), r.val, 1.0, 0.0);
+  }
+  UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjBinary)
+  KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const {
+    LocalTape<Cap>* t = a.tape();
+    return t ? t : b.tape();
+  }
+  KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
+    a.push(t, path(m, da));
+    b.push(t, path(m, db));
+  }
+};
+/// An operation on one expression (the other operand, if any, a double).
+template <int Cap, class A>
+struct AdjUnary : AdjExpr<Cap, AdjUnary<Cap, A>> {
+  static constexpr int leaves = A::leaves;
+  A a;
+  double val, da;
+  KOKKOS_FORCEINLINE_FUNCTION AdjUnary(const A& a_, double v, double da_) : a(a_), val(v), da(da_) {}
+  KOKKOS_FORCEINLINE_FUNCTION static AdjUnary constant(double v) { return AdjUnary(A::constant(v), v, 0.0); }
+  KOKKOS_FORCEINLINE_FUNCTION static AdjUnary embed(const Adj<Cap>& r) { return AdjUnary(A::embed(r), r.val, 1.0); }
+  UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjUnary)
+  KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const { return a.tape(); }
+  KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const { a.push(t, path(m, da)); }
+};
+/// min/max of two expressions: the value and the derivative of the one selected.
+template <int Cap, class A, class B>
+struct AdjSelect : AdjExpr<Cap, AdjSelect<Cap, A, B>> {
+  static constexpr int leaves = A::leaves + B::leaves;
+  A a;
+  B b;
+  bool second;
+  double val;
+  KOKKOS_FORCEINLINE_FUNCTION AdjSelect(const A& a_, const B& b_, bool pick_b)
+      : a(a_), b(b_), second(pick_b), val(pick_b ? b_.val : a_.val) {}
+  KOKKOS_FORCEINLINE_FUNCTION static AdjSelect constant(double v) {
+    return AdjSelect(A::constant(v), B::constant(v), false);
+  }
+  KOKKOS_FORCEINLINE_FUNCTION static AdjSelect embed(const Adj<Cap>& r) {
+    return AdjSelect(A::embed(r), B::constant(0.0), false);
+  }
+  UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjSelect)
+  KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const { return second ? b.tape() : a.tape(); }
+  KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
+    if (second) {
+      b.push(t, m);
+    } else {
+      a.push(t, m);
+    }
+  }
+};
+/// min/max of an expression and a double: the expression or a constant.
+template <int Cap, class A>
+struct AdjClip : AdjExpr<Cap, AdjClip<Cap, A>> {
+  static constexpr int leaves = A::leaves;
+  A a;
+  bool clipped;  // the constant was selected
+  double val;
+  KOKKOS_FORCEINLINE_FUNCTION AdjClip(const A& a_, bool take_constant, double c)
+      : a(a_), clipped(take_constant), val(take_constant ? c : a_.val) {}
+  KOKKOS_FORCEINLINE_FUNCTION static AdjClip constant(double v) { return AdjClip(A::constant(v), true, v); }
+  KOKKOS_FORCEINLINE_FUNCTION static AdjClip embed(const Adj<Cap>& r) { return AdjClip(A::embed(r), false, 0.0); }
+  UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjClip)
+  KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const { return clipped ? nullptr : a.tape(); }
+  KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
+    if (!clipped) a.push(t, m);
+  }
+};
+#undef UNDERTOW_ADJ_EXPRESSION_CONVERSIONS
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION AdjBinary<Cap, A, B> binary(const A& a, const B& b, double v, double da, double db) {
+  return AdjBinary<Cap, A, B>(a, b, v, da, db);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> record(double v, const Adj<Cap>& a, double pa) {
-  Adj<Cap> r(v);
-  if (!a.active()) return r;
-  r.tape = a.tape;
-  r.idx = a.tape->push(a.idx, pa, -1, 0.0);
-  return r;
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION AdjUnary<Cap, A> unary(const A& a, double v, double da) {
+  return AdjUnary<Cap, A>(a, v, da);
 }
 }  // namespace detail
 
-template <int Cap>
-KOKKOS_INLINE_FUNCTION double value(const Adj<Cap>& x) {
-  return x.val;
+template <int Cap, class E>
+KOKKOS_FORCEINLINE_FUNCTION double value(const AdjExpr<Cap, E>& x) {
+  return x.self().val;
 }
 
 // ---- arithmetic (values as double code computes them) ----
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator+(const Adj<Cap>& a, const Adj<Cap>& b) {
-  return detail::record(a.val + b.val, a, 1.0, b, 1.0);
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto operator+(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  return detail::binary<Cap>(x.self(), y.self(), x.self().val + y.self().val, 1.0, 1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator-(const Adj<Cap>& a, const Adj<Cap>& b) {
-  return detail::record(a.val - b.val, a, 1.0, b, -1.0);
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto operator-(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  return detail::binary<Cap>(x.self(), y.self(), x.self().val - y.self().val, 1.0, -1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator*(const Adj<Cap>& a, const Adj<Cap>& b) {
-  return detail::record(a.val * b.val, a, b.val, b, a.val);
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto operator*(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  const double a = x.self().val, b = y.self().val;
+  return detail::binary<Cap>(x.self(), y.self(), a * b, b, a);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator/(const Adj<Cap>& a, const Adj<Cap>& b) {
-  const double q = a.val / b.val;
-  return detail::record(q, a, 1.0 / b.val, b, -q / b.val);
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto operator/(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  const double b = y.self().val, q = x.self().val / b;
+  return detail::binary<Cap>(x.self(), y.self(), q, 1.0 / b, -q / b);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator+(const Adj<Cap>& a, double s) {
-  return detail::record(a.val + s, a, 1.0);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator+(const AdjExpr<Cap, A>& x, double s) {
+  return detail::unary<Cap>(x.self(), x.self().val + s, 1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator+(double s, const Adj<Cap>& a) {
-  return detail::record(s + a.val, a, 1.0);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator+(double s, const AdjExpr<Cap, A>& x) {
+  return detail::unary<Cap>(x.self(), s + x.self().val, 1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator-(const Adj<Cap>& a, double s) {
-  return detail::record(a.val - s, a, 1.0);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator-(const AdjExpr<Cap, A>& x, double s) {
+  return detail::unary<Cap>(x.self(), x.self().val - s, 1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator-(double s, const Adj<Cap>& a) {
-  return detail::record(s - a.val, a, -1.0);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator-(double s, const AdjExpr<Cap, A>& x) {
+  return detail::unary<Cap>(x.self(), s - x.self().val, -1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator*(const Adj<Cap>& a, double s) {
-  return detail::record(a.val * s, a, s);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator*(const AdjExpr<Cap, A>& x, double s) {
+  return detail::unary<Cap>(x.self(), x.self().val * s, s);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator*(double s, const Adj<Cap>& a) {
-  return detail::record(s * a.val, a, s);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator*(double s, const AdjExpr<Cap, A>& x) {
+  return detail::unary<Cap>(x.self(), s * x.self().val, s);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator/(const Adj<Cap>& a, double s) {
-  return detail::record(a.val / s, a, 1.0 / s);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator/(const AdjExpr<Cap, A>& x, double s) {
+  return detail::unary<Cap>(x.self(), x.self().val / s, 1.0 / s);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator/(double s, const Adj<Cap>& a) {
-  const double q = s / a.val;
-  return detail::record(q, a, -q / a.val);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator/(double s, const AdjExpr<Cap, A>& x) {
+  const double a = x.self().val, q = s / a;
+  return detail::unary<Cap>(x.self(), q, -q / a);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator-(const Adj<Cap>& a) {
-  return detail::record(-a.val, a, -1.0);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto operator-(const AdjExpr<Cap, A>& x) {
+  return detail::unary<Cap>(x.self(), -x.self().val, -1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> operator+(const Adj<Cap>& a) {
-  return a;
-}
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap>& Adj<Cap>::operator+=(const Adj<Cap>& o) {
-  return *this = *this + o;
-}
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap>& Adj<Cap>::operator-=(const Adj<Cap>& o) {
-  return *this = *this - o;
-}
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap>& Adj<Cap>::operator*=(const Adj<Cap>& o) {
-  return *this = *this * o;
-}
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap>& Adj<Cap>::operator/=(const Adj<Cap>& o) {
-  return *this = *this / o;
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION const A& operator+(const AdjExpr<Cap, A>& x) {
+  return x.self();
 }
 
 // ---- comparisons: values only (a branch goes the primal's way) ----
-#define UNDERTOW_ADJ_COMPARE(op)                                                  \
-  template <int Cap>                                                              \
-  KOKKOS_INLINE_FUNCTION bool operator op(const Adj<Cap>& a, const Adj<Cap>& b) { \
-    return a.val op b.val;                                                        \
-  }                                                                               \
-  template <int Cap>                                                              \
-  KOKKOS_INLINE_FUNCTION bool operator op(const Adj<Cap>& a, double s) {          \
-    return a.val op s;                                                            \
-  }                                                                               \
-  template <int Cap>                                                              \
-  KOKKOS_INLINE_FUNCTION bool operator op(double s, const Adj<Cap>& b) {          \
-    return s op b.val;                                                            \
+#define UNDERTOW_ADJ_COMPARE(op)                                                                     \
+  template <int Cap, class A, class B>                                                               \
+  KOKKOS_FORCEINLINE_FUNCTION bool operator op(const AdjExpr<Cap, A>& a, const AdjExpr<Cap, B>& b) { \
+    return a.self().val op b.self().val;                                                             \
+  }                                                                                                  \
+  template <int Cap, class A>                                                                        \
+  KOKKOS_FORCEINLINE_FUNCTION bool operator op(const AdjExpr<Cap, A>& a, double s) {                 \
+    return a.self().val op s;                                                                        \
+  }                                                                                                  \
+  template <int Cap, class B>                                                                        \
+  KOKKOS_FORCEINLINE_FUNCTION bool operator op(double s, const AdjExpr<Cap, B>& b) {                 \
+    return s op b.self().val;                                                                        \
   }
 UNDERTOW_ADJ_COMPARE(<)
 UNDERTOW_ADJ_COMPARE(<=)
@@ -209,84 +375,114 @@ UNDERTOW_ADJ_COMPARE(!=)
 #undef UNDERTOW_ADJ_COMPARE
 
 // ---- functions (values and conventions as in math.hpp) ----
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> sqrt(const Adj<Cap>& a) {
-  const double s = kmath::sqrt(a.val);
-  return detail::record(s, a, 0.5 / s);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto sqrt(const AdjExpr<Cap, A>& x) {
+  const double s = kmath::sqrt(x.self().val);
+  return detail::unary<Cap>(x.self(), s, 0.5 / s);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> exp(const Adj<Cap>& a) {
-  const double e = kmath::exp(a.val);
-  return detail::record(e, a, e);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto exp(const AdjExpr<Cap, A>& x) {
+  const double e = kmath::exp(x.self().val);
+  return detail::unary<Cap>(x.self(), e, e);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> log(const Adj<Cap>& a) {
-  return detail::record(double(kmath::log(a.val)), a, 1.0 / a.val);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto log(const AdjExpr<Cap, A>& x) {
+  const double a = x.self().val;
+  return detail::unary<Cap>(x.self(), double(kmath::log(a)), 1.0 / a);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> pow(const Adj<Cap>& a, double p) {
-  const double slope = p == 0 ? 0.0 : p * double(kmath::pow(a.val, p - 1));
-  return detail::record(double(kmath::pow(a.val, p)), a, slope);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto pow(const AdjExpr<Cap, A>& x, double p) {
+  const double a = x.self().val;
+  const double slope = p == 0 ? 0.0 : p * double(kmath::pow(a, p - 1));
+  return detail::unary<Cap>(x.self(), double(kmath::pow(a, p)), slope);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> pow(double a, const Adj<Cap>& b) {
-  const double r = kmath::pow(a, b.val);
-  return detail::record(r, b, r * double(kmath::log(a)));
+template <int Cap, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto pow(double a, const AdjExpr<Cap, B>& y) {
+  const double r = kmath::pow(a, y.self().val);
+  return detail::unary<Cap>(y.self(), r, r * double(kmath::log(a)));
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> pow(const Adj<Cap>& a, const Adj<Cap>& b) {
-  const double r = kmath::pow(a.val, b.val);
-  const double slope_a = b.val == 0.0 ? 0.0 : b.val * double(kmath::pow(a.val, b.val - 1.0));
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto pow(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  const double a = x.self().val, b = y.self().val;
+  const double r = kmath::pow(a, b);
+  const double slope_a = b == 0.0 ? 0.0 : b * double(kmath::pow(a, b - 1.0));
   // log(a) only where the exponent is active (a < 0 with a constant integer exponent).
-  const double slope_b = b.active() ? r * double(kmath::log(a.val)) : 0.0;
-  return detail::record(r, a, slope_a, b, slope_b);
+  const double slope_b = y.self().tape() ? r * double(kmath::log(a)) : 0.0;
+  return detail::binary<Cap>(x.self(), y.self(), r, slope_a, slope_b);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> abs(const Adj<Cap>& a) {
-  return detail::record(double(kmath::fabs(a.val)), a, a.val < 0 ? -1.0 : 1.0);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto abs(const AdjExpr<Cap, A>& x) {
+  const double a = x.self().val;
+  return detail::unary<Cap>(x.self(), double(kmath::fabs(a)), a < 0 ? -1.0 : 1.0);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> fabs(const Adj<Cap>& a) {
-  return abs(a);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto fabs(const AdjExpr<Cap, A>& x) {
+  return abs(x);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> tanh(const Adj<Cap>& a) {
-  const double t = kmath::tanh(a.val);
-  return detail::record(t, a, 1.0 - t * t);
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto tanh(const AdjExpr<Cap, A>& x) {
+  const double t = kmath::tanh(x.self().val);
+  return detail::unary<Cap>(x.self(), t, 1.0 - t * t);
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> sin(const Adj<Cap>& a) {
-  return detail::record(double(kmath::sin(a.val)), a, double(kmath::cos(a.val)));
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto sin(const AdjExpr<Cap, A>& x) {
+  const double a = x.self().val;
+  return detail::unary<Cap>(x.self(), double(kmath::sin(a)), double(kmath::cos(a)));
 }
-template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> cos(const Adj<Cap>& a) {
-  return detail::record(double(kmath::cos(a.val)), a, -double(kmath::sin(a.val)));
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto cos(const AdjExpr<Cap, A>& x) {
+  const double a = x.self().val;
+  return detail::unary<Cap>(x.self(), double(kmath::cos(a)), -double(kmath::sin(a)));
 }
 // min/max select like the double versions: b < a ? b : a, a < b ? b : a (ties and
-// NaN: the first argument).
+// NaN: the first argument). Of two named values, a copy (no statement).
 template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> min(const Adj<Cap>& a, const Adj<Cap>& b) {
+KOKKOS_FORCEINLINE_FUNCTION Adj<Cap> min(const Adj<Cap>& a, const Adj<Cap>& b) {
   return b.val < a.val ? b : a;
 }
 template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> max(const Adj<Cap>& a, const Adj<Cap>& b) {
+KOKKOS_FORCEINLINE_FUNCTION Adj<Cap> max(const Adj<Cap>& a, const Adj<Cap>& b) {
   return a.val < b.val ? b : a;
 }
 template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> min(const Adj<Cap>& a, double b) {
+KOKKOS_FORCEINLINE_FUNCTION Adj<Cap> min(const Adj<Cap>& a, double b) {
   return b < a.val ? Adj<Cap>(b) : a;
 }
 template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> min(double a, const Adj<Cap>& b) {
+KOKKOS_FORCEINLINE_FUNCTION Adj<Cap> min(double a, const Adj<Cap>& b) {
   return b.val < a ? b : Adj<Cap>(a);
 }
 template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> max(const Adj<Cap>& a, double b) {
+KOKKOS_FORCEINLINE_FUNCTION Adj<Cap> max(const Adj<Cap>& a, double b) {
   return a.val < b ? Adj<Cap>(b) : a;
 }
 template <int Cap>
-KOKKOS_INLINE_FUNCTION Adj<Cap> max(double a, const Adj<Cap>& b) {
+KOKKOS_FORCEINLINE_FUNCTION Adj<Cap> max(double a, const Adj<Cap>& b) {
   return a < b.val ? b : Adj<Cap>(a);
+}
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto min(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  return detail::AdjSelect<Cap, A, B>(x.self(), y.self(), y.self().val < x.self().val);
+}
+template <int Cap, class A, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto max(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
+  return detail::AdjSelect<Cap, A, B>(x.self(), y.self(), x.self().val < y.self().val);
+}
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto min(const AdjExpr<Cap, A>& x, double b) {
+  return detail::AdjClip<Cap, A>(x.self(), b < x.self().val, b);
+}
+template <int Cap, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto min(double a, const AdjExpr<Cap, B>& y) {
+  return detail::AdjClip<Cap, B>(y.self(), !(y.self().val < a), a);
+}
+template <int Cap, class A>
+KOKKOS_FORCEINLINE_FUNCTION auto max(const AdjExpr<Cap, A>& x, double b) {
+  return detail::AdjClip<Cap, A>(x.self(), x.self().val < b, b);
+}
+template <int Cap, class B>
+KOKKOS_FORCEINLINE_FUNCTION auto max(double a, const AdjExpr<Cap, B>& y) {
+  return detail::AdjClip<Cap, B>(y.self(), !(a < y.self().val), a);
 }
 
 }  // namespace undertow

@@ -29,6 +29,8 @@
 // arithmetic of every read that does not carry the seed (docs/kernels.md).
 #pragma once
 
+#include <type_traits>
+
 #include "undertow/kernel/stencil.hpp"
 
 // Unrolls the next loop completely (the loop needs a compile-time trip count).
@@ -90,6 +92,40 @@ enum class AdjointForm {
   ScatterColoured,  ///< per-cell scatter in (2r+1)^dim conflict-free colour passes
 };
 
+/// How a gather adjoint differentiates one cell (docs/kernels.md).
+enum class LocalDerivative {
+  Automatic,      ///< the kernel's `local_derivative` if it declares one, else by its size
+  Reverse,        ///< one taped evaluation and one reverse sweep per cell (DESIGN.md section 6)
+  SeededForward,  ///< one Dual evaluation per stencil offset (the reference form)
+};
+
 const char* to_string(AdjointForm form);
+const char* to_string(LocalDerivative method);
+
+namespace detail {
+template <class K, class = void>
+struct DeclaredLocalDerivative {
+  static constexpr LocalDerivative value = LocalDerivative::Automatic;
+};
+template <class K>
+struct DeclaredLocalDerivative<K, std::void_t<decltype(K::local_derivative)>> {
+  static constexpr LocalDerivative value = K::local_derivative;
+};
+}  // namespace detail
+
+/// The method LocalDerivative::Automatic stands for with kernel K: what K declares
+/// (`static constexpr LocalDerivative local_derivative = ...;`), else the reverse
+/// once a cell has at least 16 input values in its stencil (stencil points x input
+/// values). Below that the seeded forward form, whose structural zeros the compiler
+/// folds, is as fast as hand-written code (docs/benchmarks.md has the figures).
+template <class K>
+constexpr LocalDerivative automatic_local_derivative() {
+  constexpr LocalDerivative declared = detail::DeclaredLocalDerivative<K>::value;
+  if constexpr (declared != LocalDerivative::Automatic) {
+    return declared;
+  } else {
+    return K::stencil.size() * K::input_values >= 16 ? LocalDerivative::Reverse : LocalDerivative::SeededForward;
+  }
+}
 
 }  // namespace undertow

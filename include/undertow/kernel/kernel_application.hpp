@@ -14,11 +14,17 @@
 //   - ScatterAtomic: each cell pushes its local derivative to its stencil with
 //     atomics; contributions land in ghosts and need the transposed exchange.
 //   - ScatterColoured: the same in (2r+1)^dim colour passes without atomics.
-// The local derivative of one cell is forward mode over the stencil: the kernel
-// runs on Dual<double, K::input_values> seeded at one offset at a time (no tape,
-// no heap, no virtuals). The offsets are unrolled at compile time and Dual's
-// structural zeros remove the terms of unseeded inputs (see row_assembly.hpp and
-// docs/kernels.md for why and what it costs). adjoint() does not exchange, zero
+// The gather differentiates one cell in one of two ways (LocalDerivative; the
+// default picks per kernel, automatic_local_derivative in kernel.hpp):
+//   - Reverse: one evaluation of the kernel on Adj numbers recorded on a tape on
+//     the thread's stack and one reverse sweep give the cell's derivative with
+//     respect to every input of its stencil at once; tiles keep these in scratch
+//     and each cell sums its transposed stencil from them (impl/local_gather.hpp).
+//   - SeededForward: the kernel runs on Dual<double, K::input_values> seeded at
+//     one offset at a time; the offsets are unrolled at compile time and Dual's
+//     structural zeros remove the terms of unseeded inputs (row_assembly.hpp).
+// Both are deterministic; they agree to round-off, not bitwise. The scatter forms
+// seed forward. No tape, heap or virtual call on any path (docs/kernels.md). adjoint() does not exchange, zero
 // or fold anything: that is the caller's (usually a Program's) business.
 #pragma once
 
@@ -30,6 +36,7 @@
 
 #include "undertow/core/error.hpp"
 #include "undertow/field/field.hpp"
+#include "undertow/kernel/impl/local_gather.hpp"
 #include "undertow/kernel/kernel.hpp"
 #include "undertow/kernel/row_assembly.hpp"
 
@@ -91,11 +98,15 @@ class KernelApplication {
   }
 
   /// in_bar += J^T out_bar (see the header comment for what each form needs).
-  void adjoint(const OutputFields& output_adjoints, const InputFields& input_adjoints, AdjointForm form) const {
+  /// `method` chooses how the gather differentiates one cell (the scatter forms
+  /// always seed forward).
+  void adjoint(const OutputFields& output_adjoints, const InputFields& input_adjoints, AdjointForm form,
+               LocalDerivative method = LocalDerivative::Automatic) const {
     for (int f = 0; f < NI; ++f) check_aux(input_adjoints[f], inputs_[f], 1, "input adjoint");
     for (int f = 0; f < NO; ++f) check_aux(output_adjoints[f], outputs_[f], 1, "output adjoint");
     if (form == AdjointForm::Gather) {
-      adjoint_gather(input_adjoints, output_adjoints);
+      if (method == LocalDerivative::Automatic) method = automatic_local_derivative<K>();
+      adjoint_gather(input_adjoints, output_adjoints, method);
       return;
     }
     adjoint_scatter(input_adjoints, output_adjoints, /*atomic=*/form == AdjointForm::ScatterAtomic);
@@ -106,7 +117,8 @@ class KernelApplication {
   static constexpr int gather_input_ghost() { return 2 * K::stencil.radius; }
 
  private:
-  void adjoint_gather(const InputFields& input_adjoints, const OutputFields& output_adjoints) const {
+  void adjoint_gather(const InputFields& input_adjoints, const OutputFields& output_adjoints,
+                      LocalDerivative method) const {
     const Decomposition& dec = inputs_[0].decomposition();
     const int r = K::stencil.radius;
     for (int f = 0; f < NI; ++f) {
@@ -139,6 +151,18 @@ class KernelApplication {
       }
     }
     const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_adjoints, output_adjoints);
+    if (method == LocalDerivative::Reverse) {
+      // A kernel that declares the seeded forward form is never compiled on Adj
+      // numbers (the way out for a body the expression templates do not take).
+      if constexpr (detail::DeclaredLocalDerivative<K>::value != LocalDerivative::SeededForward) {
+        detail::launch_local_gather_adjoint<K>(data, lo, hi);
+        return;
+      } else {
+        throw Error(
+            "gather adjoint: this kernel declares local_derivative = LocalDerivative::SeededForward; "
+            "it has no local reverse");
+      }
+    }
     const detail::Rows rows(K::stencil.dim, lo, hi);
     detail::launch_gather_adjoint<K>(data, rows, safe_lo, safe_hi);
   }

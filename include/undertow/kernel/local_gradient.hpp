@@ -30,55 +30,61 @@ KOKKOS_INLINE_FUNCTION constexpr int local_gradient_size() {
   return K::stencil.size() * K::input_values;
 }
 
-/// The input accessor of a local reverse: each read is a new tape input, labelled
-/// with its stencil offset and input slot.
+/// The input accessor of a local reverse. The tape's first local_gradient_size<K>()
+/// statements are the inputs, statement q * K::input_values + slot for input slot
+/// `slot` at stencil offset q: a read is a load and a label, nothing is recorded.
 template <class K, int Cap>
 struct TapedInput {
   using scalar = Adj<Cap>;
   const KernelData<K>& data;
   Index3 p;
-  LocalTape<Cap>& tape;
-  int* labels;  // labels[entry] = q * K::input_values + slot, for input entries
+  LocalTape<Cap>* tape;
 
-  KOKKOS_INLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
+  KOKKOS_FORCEINLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
     detail::check_stencil(K::stencil, di, dj, dk);
     const Index3& s = data.in_shift[f];
-    const scalar x = scalar::input(data.in[f](c, p[0] + di + s[0], p[1] + dj + s[1], p[2] + dk + s[2]), tape);
-    if (x.idx >= 0)
-      labels[x.idx] = detail::stencil_index(K::stencil, di, dj, dk) * K::input_values + K::input_slot(f, c);
-    return x;
+    return scalar(data.in[f](c, p[0] + di + s[0], p[1] + dj + s[1], p[2] + dk + s[2]),
+                  detail::stencil_index(K::stencil, di, dj, dk) * K::input_values + K::input_slot(f, c), tape);
   }
-  KOKKOS_INLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
+  KOKKOS_FORCEINLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
     return comp(f, 0, di, dj, dk);
   }
-  KOKKOS_INLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
+  KOKKOS_FORCEINLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
 };
+
+/// The recorded evaluation and the reverse sweep behind local_gradient, for any
+/// taped accessor `in` over `tape` (which holds the G inputs already): g as there.
+template <int Cap, class K, class In>
+KOKKOS_INLINE_FUNCTION bool local_reverse(const K& kernel, const In& in, LocalTape<Cap>& tape, const double* out_bar,
+                                          double* g) {
+  constexpr int G = local_gradient_size<K>();
+  static_assert(G < Cap, "the tape capacity must exceed the number of inputs (stencil size x input values)");
+  CellOutput<K, Adj<Cap>> out;
+  kernel(in, out);
+  if (tape.overflowed()) {
+    for (int q = 0; q < G; ++q) g[q] = 0.0;
+    return false;
+  }
+  double adjoint[Cap + 1];
+  for (int i = 0; i < tape.size; ++i) adjoint[i] = 0.0;
+  adjoint[Cap] = 0.0;
+  for (int o = 0; o < K::output_values; ++o) adjoint[out.v[o].idx] += out_bar[o];
+  tape.reverse(adjoint);
+  for (int q = 0; q < G; ++q) g[q] = adjoint[q];
+  return true;
+}
 
 /// g (local_gradient_size<K>() values) of cell p for the output adjoints out_bar
 /// (K::output_values values, in output-slot order). Returns false if the kernel's
-/// evaluation needs more than Cap tape entries: g is then incomplete and must not
-/// be used (callers report the kernel and the capacity it needs).
+/// evaluation needs more than Cap statements (or 4 Cap argument pairs): g is then
+/// zero, not a gradient.
 template <int Cap, class K>
 KOKKOS_INLINE_FUNCTION bool local_gradient(const KernelData<K>& data, const Index3& p, const double* out_bar,
                                            double* g) {
-  constexpr int G = local_gradient_size<K>();
   LocalTape<Cap> tape;
-  int labels[Cap];
-  const TapedInput<K, Cap> in{data, p, tape, labels};
-  CellOutput<K, Adj<Cap>> out;
-  data.kernel(in, out);
-  double adjoint[Cap];
-  for (int i = 0; i < tape.size; ++i) adjoint[i] = 0.0;
-  for (int o = 0; o < K::output_values; ++o) {
-    if (out.v[o].active()) adjoint[out.v[o].idx] += out_bar[o];
-  }
-  tape.reverse(adjoint);
-  for (int q = 0; q < G; ++q) g[q] = 0.0;
-  for (int i = 0; i < tape.size; ++i) {
-    // Inputs are the entries without arguments (an operation always has one).
-    if (tape.arg[i][0] < 0 && tape.arg[i][1] < 0) g[labels[i]] += adjoint[i];
-  }
-  return !tape.overflowed();
+  tape.add_inputs(local_gradient_size<K>());
+  const TapedInput<K, Cap> in{data, p, &tape};
+  return local_reverse<Cap, K>(data.kernel, in, tape, out_bar, g);
 }
 
 }  // namespace undertow

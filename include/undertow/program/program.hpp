@@ -54,6 +54,8 @@ struct Var {
 struct ProgramOptions {
   /// Assembly of kernel adjoints unless an apply() says otherwise.
   AdjointForm adjoint_form = AdjointForm::Gather;
+  /// How gather adjoints differentiate one cell (Automatic: per kernel).
+  LocalDerivative local_derivative = LocalDerivative::Automatic;
 };
 
 class Program;
@@ -220,8 +222,9 @@ template <class K>
 class KernelOperation : public Operation {
  public:
   KernelOperation(Program& p, const K& kernel, const std::array<Var, K::num_inputs>& in,
-                  const std::array<Var, K::num_outputs>& out, AdjointForm form)
-      : kernel_(kernel), form_(form) {
+                  const std::array<Var, K::num_outputs>& out, AdjointForm form,
+                  LocalDerivative method = LocalDerivative::Automatic)
+      : kernel_(kernel), form_(form), method_(method) {
     for (int f = 0; f < K::num_inputs; ++f) in_[f] = in[f].id;
     for (int f = 0; f < K::num_outputs; ++f) out_[f] = out[f].id;
     // Validate layouts now (throws with a clear message at build time).
@@ -304,7 +307,7 @@ class KernelOperation : public Operation {
         const HaloPattern pattern = K::stencil.shape == StencilShape::Box ? HaloPattern::Box : HaloPattern::Star;
         exchange_all(p.halo(pattern, r), out_bar, std::make_index_sequence<K::num_outputs>{});
       }
-      app.adjoint(out_bar, in_bar, AdjointForm::Gather);
+      app.adjoint(out_bar, in_bar, AdjointForm::Gather, method_);
       // Outputs were overwritten: their adjoint is now zero (ghost copies too).
       for (int f = 0; f < K::num_outputs; ++f) fill_all(out_bar[f], 0.0);
     } else {
@@ -332,6 +335,7 @@ class KernelOperation : public Operation {
 
   K kernel_;
   AdjointForm form_;
+  LocalDerivative method_;
   std::array<int, K::num_inputs> in_{};
   std::array<int, K::num_outputs> out_{};
 };
@@ -344,7 +348,8 @@ void Program::apply(const K& kernel, const std::array<Var, K::num_inputs>& input
     check_var(v, "kernel output");
     if (var(v).role == VarRole::Data) throw Error("kernel output '" + var(v).name + "' is a Data variable");
   }
-  append(std::make_unique<KernelOperation<K>>(*this, kernel, inputs, outputs, form.value_or(options_.adjoint_form)));
+  append(std::make_unique<KernelOperation<K>>(*this, kernel, inputs, outputs, form.value_or(options_.adjoint_form),
+                                              options_.local_derivative));
 }
 
 }  // namespace undertow

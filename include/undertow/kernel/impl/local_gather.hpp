@@ -1,0 +1,236 @@
+// The gather adjoint on local reverses (DESIGN.md section 6; internal, used by
+// KernelApplication::adjoint).
+//
+// For every cell c the assembly needs g(c)[q][v] = d (out_bar(c) . out(c)) /
+// d in_v(c + o_q), for all stencil offsets q at once: one taped evaluation of the
+// kernel and one reverse sweep (undertow/ad/local_reverse.hpp). Then
+//   in_bar(d)[v] += sum over q, ascending, of g(d - o_q)[q][v],
+// with no atomics and a fixed order: every g(c) is computed from the same values
+// on any rank and thread (ghost values are exact copies), so the result is bitwise
+// the same for any decomposition, thread count and tile size.
+//
+// Work is cut in tiles (a segment of the unit-stride dimension, a block of the
+// slowest dimension and, in 3D, a block of the middle one). A tile rolls over its
+// block: it keeps the 2r+1 latest slices of g (the tile's cross-section and its
+// r-halo) in team scratch, computes slice x, then gathers slice x - r, whose
+// transposed stencil is now complete. g is computed twice only at the tiles' edges
+// (cost (1 + 2r / extent) per tiled dimension). A cell whose evaluation does not
+// fit the tape takes the seeded forward form for its g (the same derivative, more
+// arithmetic), so a long kernel is slower, never wrong. Cells beyond a wall have
+// no output: their g is zero.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "undertow/ad/local_reverse.hpp"
+#include "undertow/kernel/kernel.hpp"
+#include "undertow/kernel/local_gradient.hpp"
+#include "undertow/kernel/row_assembly.hpp"
+
+namespace undertow::detail {
+
+/// Tape statements a kernel's local reverse may use: `K::tape_capacity` where the
+/// kernel declares it, else room for its inputs and 192 statements.
+template <class K, class = void>
+struct TapeCapacity {
+  static constexpr int value = local_gradient_size<K>() + 192;
+};
+template <class K>
+struct TapeCapacity<K, std::void_t<decltype(K::tape_capacity)>> {
+  static constexpr int value = local_gradient_size<K>() + K::tape_capacity;
+};
+
+/// The input accessor of a local reverse over RowData's raw pointers: input slot
+/// v at offset q is tape statement q * K::input_values + v (see TapedInput).
+template <class K, int Cap>
+struct RowTapedInput {
+  using scalar = Adj<Cap>;
+  static constexpr int Dim = K::stencil.dim;
+  const RowData<K>& data;
+  const double* const* at;
+  Index3 p;
+  LocalTape<Cap>* tape;
+  KOKKOS_FORCEINLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
+    check_stencil(K::stencil, di, dj, dk);
+    return scalar(at[f][rel<Dim>(data.in_stride[f], c, di, dj, dk)],
+                  stencil_index(K::stencil, di, dj, dk) * K::input_values + K::input_slot(f, c), tape);
+  }
+  KOKKOS_FORCEINLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
+    return comp(f, 0, di, dj, dk);
+  }
+  KOKKOS_FORCEINLINE_FUNCTION std::int64_t global(int d) const { return data.origin[d] + p[d]; }
+};
+
+/// g of one cell by the seeded forward form: the kernel on Dual numbers seeded at
+/// each offset Q in turn (the reference, and the fallback of a full tape).
+template <class K>
+struct SeededCellGradient {
+  const RowData<K>& data;
+  const double* const* at;
+  Index3 p;
+  const double* out_bar;
+  double* g;
+  template <int Q>
+  KOKKOS_FORCEINLINE_FUNCTION void step() {
+    constexpr Index3 o = K::stencil.offset(Q);
+    const RowSeededInput<K, o[0], o[1], o[2]> in{data, at, p};
+    CellOutput<K, Dual<double, K::input_values>> out;
+    data.kernel(in, out);
+    for (int v = 0; v < K::input_values; ++v) {
+      double sum = 0.0;
+      for (int m = 0; m < K::output_values; ++m) sum = zadd(sum, zmul(out_bar[m], out.v[m].d[v]));
+      g[Q * K::input_values + v] = sum;
+    }
+  }
+};
+
+/// g(c) (local_gradient_size<K>() values) into `g`; zero beyond a wall.
+template <class K>
+KOKKOS_INLINE_FUNCTION void cell_gradient(const RowData<K>& data, const Index3& c, double* g) {
+  constexpr int G = local_gradient_size<K>();
+  constexpr int Cap = TapeCapacity<K>::value;
+  if (!data.inside_domain(c[0], c[1], c[2])) {
+    for (int q = 0; q < G; ++q) g[q] = 0.0;
+    return;
+  }
+  const double* at[K::num_inputs];
+  for (int f = 0; f < K::num_inputs; ++f) at[f] = data.in[f] + cell_offset<K>(data.in_stride[f], c);
+  double out_bar[K::output_values];
+  constexpr SlotTable<K::output_values> slots = output_slot_table<K>();
+  for (int m = 0; m < K::output_values; ++m) {
+    const int f = slots.field[m];
+    out_bar[m] = data.out_aux[f][cell_offset<K>(data.out_stride[f], c) + slots.comp[m] * data.out_stride[f][0]];
+  }
+  LocalTape<Cap> tape;
+  tape.add_inputs(G);
+  const RowTapedInput<K, Cap> in{data, at, c, &tape};
+  if (local_reverse<Cap, K>(data.kernel, in, tape, out_bar, g)) return;
+  SeededCellGradient<K> seeded{data, at, c, out_bar, g};
+  Unroll<0, K::stencil.size()>::run(seeded);
+}
+
+/// The tiles of a local gather over the cells [lo, hi).
+struct LocalGatherTiles {
+  int inner, roll, mid;  // the unit-stride dimension, the one rolled over, the third
+  int halo[3];           // the stencil radius in used dimensions, 0 in the others
+  Index3 lo, hi;
+  Index3 extent;  // of a tile (the last tile of a dimension may be shorter)
+  Index3 count;   // tiles per dimension
+  int window;     // slices kept: 2 halo[roll] + 1
+  int slice;      // cells of a slice: (extent[mid] + 2 halo[mid]) (extent[inner] + 2 halo[inner])
+
+  LocalGatherTiles(int dim, int radius, Index3 lo_, Index3 hi_) : lo(lo_), hi(hi_) {
+    inner = dim - 1;
+    roll = dim == 1 ? 1 : 0;
+    mid = dim == 3 ? 1 : 2;
+    for (int a = 0; a < 3; ++a) halo[a] = a < dim ? radius : 0;
+    // Sizes: a long unit-stride segment (vectorisable rows, little edge
+    // recomputation), blocks short enough for parallelism, scratch in cache.
+    for (int a = 0; a < 3; ++a) {
+      const int n = hi[a] - lo[a];
+      const int target = a == inner ? 128 : a == roll ? (dim == 1 ? 1 : 32) : (dim == 3 ? 8 : 1);
+      count[a] = n <= 0 ? 0 : (n + target - 1) / target;
+      extent[a] = count[a] == 0 ? 0 : (n + count[a] - 1) / count[a];
+    }
+    window = 2 * halo[roll] + 1;
+    slice = (extent[mid] + 2 * halo[mid]) * (extent[inner] + 2 * halo[inner]);
+  }
+  std::int64_t tiles() const { return std::int64_t(count[0]) * count[1] * count[2]; }
+  std::size_t scratch_doubles(int G) const { return std::size_t(window) * slice * G; }
+  /// First cell and extent of tile t.
+  KOKKOS_INLINE_FUNCTION void tile(std::int64_t t, Index3& first, Index3& size) const {
+    for (int a = 2; a >= 0; --a) {
+      const int index = static_cast<int>(t % count[a]);
+      t /= count[a];
+      first[a] = lo[a] + index * extent[a];
+      const int end = first[a] + extent[a] < hi[a] ? first[a] + extent[a] : hi[a];
+      size[a] = end - first[a];
+    }
+  }
+};
+
+/// The gather of one cell d from the slices in scratch (offsets unrolled, ascending).
+template <class K>
+struct GatherFromSlices {
+  const LocalGatherTiles& tiles;
+  const double* buffer;
+  Index3 first;     // the tile's first cell
+  int cross_inner;  // slice extent along the inner dimension
+  int slice_values;
+  Index3 d;
+  double acc[K::input_values];
+  template <int Q>
+  KOKKOS_FORCEINLINE_FUNCTION void step() {
+    constexpr Index3 o = K::stencil.offset(Q);
+    constexpr int V = K::input_values;
+    const int r = tiles.roll, m = tiles.mid, i = tiles.inner;
+    const int slot = (d[r] - o[r] - first[r] + tiles.halo[r]) % tiles.window;
+    const int cm = d[m] - o[m] - first[m] + tiles.halo[m], ci = d[i] - o[i] - first[i] + tiles.halo[i];
+    const double* g = buffer + std::size_t(slot) * slice_values +
+                      (std::size_t(cm) * cross_inner + ci) * local_gradient_size<K>() + Q * V;
+    for (int v = 0; v < V; ++v) acc[v] += g[v];
+  }
+};
+
+template <class K>
+KOKKOS_INLINE_FUNCTION void local_gather_tile(const RowData<K>& shared, const LocalGatherTiles& tiles, std::int64_t t,
+                                              double* buffer) {
+  constexpr int G = local_gradient_size<K>();
+  const RowData<K> data = shared;
+  Index3 first, size;
+  tiles.tile(t, first, size);
+  const int r = tiles.roll, m = tiles.mid, i = tiles.inner;
+  const int hr = tiles.halo[r], hm = tiles.halo[m], hn = tiles.halo[i];
+  const int cross_mid = size[m] + 2 * hm, cross_inner = size[i] + 2 * hn;
+  const int slice_values = tiles.slice * G;
+  for (int x = first[r] - hr; x < first[r] + size[r] + hr; ++x) {
+    double* slice = buffer + std::size_t((x - first[r] + hr) % tiles.window) * slice_values;
+    for (int cm = 0; cm < cross_mid; ++cm)
+      for (int ci = 0; ci < cross_inner; ++ci) {
+        Index3 c;
+        c[r] = x;
+        c[m] = first[m] - hm + cm;
+        c[i] = first[i] - hn + ci;
+        cell_gradient<K>(data, c, slice + (std::size_t(cm) * cross_inner + ci) * G);
+      }
+    const int y = x - hr;  // its transposed stencil is complete now
+    if (y < first[r]) continue;
+    constexpr SlotTable<K::input_values> slots = input_slot_table<K>();
+    for (int dm = 0; dm < size[m]; ++dm)
+      for (int di = 0; di < size[i]; ++di) {
+        Index3 d;
+        d[r] = y;
+        d[m] = first[m] + dm;
+        d[i] = first[i] + di;
+        GatherFromSlices<K> cell{tiles, buffer, first, cross_inner, slice_values, d, {}};
+        for (int v = 0; v < K::input_values; ++v) cell.acc[v] = 0.0;
+        Unroll<0, K::stencil.size()>::run(cell);
+        for (int v = 0; v < K::input_values; ++v) {
+          const int f = slots.field[v];
+          data.in_aux[f][cell_offset<K>(data.in_stride[f], d) + slots.comp[v] * data.in_stride[f][0]] += cell.acc[v];
+        }
+      }
+  }
+}
+
+/// in_bar += J^T out_bar on the cells [lo, hi) by local reverses (see the header).
+template <class K>
+void launch_local_gather_adjoint(const RowData<K>& data, const Index3& lo, const Index3& hi) {
+  const LocalGatherTiles tiles(K::stencil.dim, K::stencil.radius, lo, hi);
+  if (tiles.tiles() == 0) return;
+  using Policy = Kokkos::TeamPolicy<ExecSpace>;
+  using Member = Policy::member_type;
+  const std::size_t bytes = tiles.scratch_doubles(local_gradient_size<K>()) * sizeof(double);
+  const Policy policy = Policy(tiles.tiles(), 1).set_scratch_size(1, Kokkos::PerTeam(bytes));
+  Kokkos::parallel_for(
+      "undertow::kernel_adjoint_local_gather", policy, KOKKOS_LAMBDA(const Member& member) {
+        double* buffer = static_cast<double*>(member.team_scratch(1).get_shmem(bytes));
+        local_gather_tile<K>(data, tiles, member.league_rank(), buffer);
+      });
+}
+
+}  // namespace undertow::detail
