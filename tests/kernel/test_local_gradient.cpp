@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
@@ -134,6 +135,28 @@ TEST_CASE("Adj values are the double values bitwise; its reverse sweep is the ch
   CHECK(c.val == 7.0);
   CHECK_FALSE(c.active());
   CHECK(tape.size == before);
+}
+
+TEST_CASE("a singular function on a direction that does not move it gives 0, as Dual does", "[ad][local]") {
+  // sqrt(x * x) at x = 0: slope inf times d(x * x)/dx = 0. Dual's convention: 0, not
+  // inf * 0 = NaN, whether the square root and the square share a statement or not.
+  LocalTape<64> tape;
+  const A x = A::input(0.0, tape), y = A::input(2.0, tape);
+  const A together = undertow::sqrt(x * x) * y + undertow::sqrt(y);
+  const A square = x * x;
+  const A apart = undertow::sqrt(square) * y + undertow::log(y);
+  using D = Dual<double, 2>;
+  const D dx = D::variable(0.0, 0), dy = D::variable(2.0, 1);
+  const D together_d = undertow::sqrt(dx * dx) * dy + undertow::sqrt(dy);
+  const D apart_d = undertow::sqrt(dx * dx) * dy + undertow::log(dy);
+  for (const auto& [f, reference] : {std::pair<A, D>{together, together_d}, std::pair<A, D>{apart, apart_d}}) {
+    double adjoint[65] = {};
+    adjoint[f.idx] = 1.0;
+    tape.reverse(adjoint);
+    CHECK(reference.d[0] == 0.0);
+    CHECK(adjoint[x.idx] == 0.0);  // not NaN
+    CHECK(adjoint[y.idx] == Approx(reference.d[1]).epsilon(1e-15));
+  }
 }
 
 TEST_CASE("a tape that is too small says so instead of returning a wrong gradient", "[ad][local]") {

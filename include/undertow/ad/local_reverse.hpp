@@ -44,6 +44,16 @@ namespace detail {
 KOKKOS_FORCEINLINE_FUNCTION double path(double m, double p) {
   return (m == 0.0 || p == 0.0) ? 0.0 : m * p;
 }
+/// The product of a statement's push: `path` below a function whose partial may be
+/// infinite (Guard), a plain product elsewhere (every factor finite).
+template <bool Guard>
+KOKKOS_FORCEINLINE_FUNCTION double product(double m, double p) {
+  if constexpr (Guard) {
+    return path(m, p);
+  } else {
+    return m * p;
+  }
+}
 }  // namespace detail
 
 template <int Cap, int ArgCap = 4 * Cap>
@@ -84,7 +94,10 @@ struct LocalTape {
     for (int i = size - 1; i >= 0; --i) {
       const double a = adjoint[i];
       if (a == 0.0) continue;
-      for (int j = first_arg[i]; j < first_arg[i + 1]; ++j) adjoint[arg[j]] += detail::path(partial[j], a);
+      for (int j = first_arg[i]; j < first_arg[i + 1]; ++j) {
+        const double p = partial[j];  // a != 0 here: only a zero partial needs the path rule
+        adjoint[arg[j]] += p == 0.0 ? 0.0 : p * a;
+      }
     }
   }
 };
@@ -128,7 +141,10 @@ struct Adj : AdjExpr<Cap, Adj<Cap>> {
   KOKKOS_FORCEINLINE_FUNCTION static Adj constant(double v) { return Adj(v); }
   KOKKOS_FORCEINLINE_FUNCTION static Adj embed(const Adj& r) { return r; }
   KOKKOS_FORCEINLINE_FUNCTION tape_type* tape() const { return tp; }
-  KOKKOS_FORCEINLINE_FUNCTION void push(tape_type& t, double m) const { t.put(idx, m); }
+  template <bool Guard>
+  KOKKOS_FORCEINLINE_FUNCTION void push(tape_type& t, double m) const {
+    t.put(idx, m);
+  }
 
   template <class E>
   KOKKOS_FORCEINLINE_FUNCTION Adj& operator+=(const AdjExpr<Cap, E>& o) {
@@ -164,7 +180,7 @@ struct Adj : AdjExpr<Cap, Adj<Cap>> {
       t->overflow = true;
       return;
     }
-    e.push(*t, 1.0);
+    e.template push<false>(*t, 1.0);
     t->first_arg[t->size + 1] = t->nargs;
     idx = t->size++;
   }
@@ -195,8 +211,8 @@ using if_not_adj = std::enable_if_t<!std::is_same<E, Adj<Cap>>::value, int>;
   X& operator=(const X&) = default;
 
 /// An operation on two expressions, with its value and the partials of its value.
-template <int Cap, class A, class B>
-struct AdjBinary : AdjExpr<Cap, AdjBinary<Cap, A, B>> {
+template <int Cap, class A, class B, bool Singular = false>
+struct AdjBinary : AdjExpr<Cap, AdjBinary<Cap, A, B, Singular>> {
   static constexpr int leaves = A::leaves + B::leaves;
   A a;
   B b;
@@ -214,14 +230,16 @@ struct AdjBinary : AdjExpr<Cap, AdjBinary<Cap, A, B>> {
     LocalTape<Cap>* t = a.tape();
     return t ? t : b.tape();
   }
+  template <bool Guard>
   KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
-    a.push(t, path(m, da));
-    b.push(t, path(m, db));
+    a.template push<Guard || Singular>(t, product < Guard || Singular > (m, da));
+    b.template push<Guard || Singular>(t, product < Guard || Singular > (m, db));
   }
 };
 /// An operation on one expression (the other operand, if any, a double).
-template <int Cap, class A>
-struct AdjUnary : AdjExpr<Cap, AdjUnary<Cap, A>> {
+/// Singular: its partial may be infinite (sqrt, log, pow at 0).
+template <int Cap, class A, bool Singular = false>
+struct AdjUnary : AdjExpr<Cap, AdjUnary<Cap, A, Singular>> {
   static constexpr int leaves = A::leaves;
   A a;
   double val, da;
@@ -230,7 +248,10 @@ struct AdjUnary : AdjExpr<Cap, AdjUnary<Cap, A>> {
   KOKKOS_FORCEINLINE_FUNCTION static AdjUnary embed(const Adj<Cap>& r) { return AdjUnary(A::embed(r), r.val, 1.0); }
   UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjUnary)
   KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const { return a.tape(); }
-  KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const { a.push(t, path(m, da)); }
+  template <bool Guard>
+  KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
+    a.template push<Guard || Singular>(t, product < Guard || Singular > (m, da));
+  }
 };
 /// min/max of two expressions: the value and the derivative of the one selected.
 template <int Cap, class A, class B>
@@ -250,11 +271,12 @@ struct AdjSelect : AdjExpr<Cap, AdjSelect<Cap, A, B>> {
   }
   UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjSelect)
   KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const { return second ? b.tape() : a.tape(); }
+  template <bool Guard>
   KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
     if (second) {
-      b.push(t, m);
+      b.template push<Guard>(t, m);
     } else {
-      a.push(t, m);
+      a.template push<Guard>(t, m);
     }
   }
 };
@@ -271,18 +293,20 @@ struct AdjClip : AdjExpr<Cap, AdjClip<Cap, A>> {
   KOKKOS_FORCEINLINE_FUNCTION static AdjClip embed(const Adj<Cap>& r) { return AdjClip(A::embed(r), false, 0.0); }
   UNDERTOW_ADJ_EXPRESSION_CONVERSIONS(AdjClip)
   KOKKOS_FORCEINLINE_FUNCTION LocalTape<Cap>* tape() const { return clipped ? nullptr : a.tape(); }
+  template <bool Guard>
   KOKKOS_FORCEINLINE_FUNCTION void push(LocalTape<Cap>& t, double m) const {
-    if (!clipped) a.push(t, m);
+    if (!clipped) a.template push<Guard>(t, m);
   }
 };
 #undef UNDERTOW_ADJ_EXPRESSION_CONVERSIONS
-template <int Cap, class A, class B>
-KOKKOS_FORCEINLINE_FUNCTION AdjBinary<Cap, A, B> binary(const A& a, const B& b, double v, double da, double db) {
-  return AdjBinary<Cap, A, B>(a, b, v, da, db);
+template <int Cap, class A, class B, bool Singular = false>
+KOKKOS_FORCEINLINE_FUNCTION AdjBinary<Cap, A, B, Singular> binary(const A& a, const B& b, double v, double da,
+                                                                  double db) {
+  return AdjBinary<Cap, A, B, Singular>(a, b, v, da, db);
 }
-template <int Cap, class A>
-KOKKOS_FORCEINLINE_FUNCTION AdjUnary<Cap, A> unary(const A& a, double v, double da) {
-  return AdjUnary<Cap, A>(a, v, da);
+template <int Cap, class A, bool Singular = false>
+KOKKOS_FORCEINLINE_FUNCTION AdjUnary<Cap, A, Singular> unary(const A& a, double v, double da) {
+  return AdjUnary<Cap, A, Singular>(a, v, da);
 }
 }  // namespace detail
 
@@ -378,7 +402,7 @@ UNDERTOW_ADJ_COMPARE(!=)
 template <int Cap, class A>
 KOKKOS_FORCEINLINE_FUNCTION auto sqrt(const AdjExpr<Cap, A>& x) {
   const double s = kmath::sqrt(x.self().val);
-  return detail::unary<Cap>(x.self(), s, 0.5 / s);
+  return detail::unary<Cap, A, true>(x.self(), s, 0.5 / s);
 }
 template <int Cap, class A>
 KOKKOS_FORCEINLINE_FUNCTION auto exp(const AdjExpr<Cap, A>& x) {
@@ -388,18 +412,18 @@ KOKKOS_FORCEINLINE_FUNCTION auto exp(const AdjExpr<Cap, A>& x) {
 template <int Cap, class A>
 KOKKOS_FORCEINLINE_FUNCTION auto log(const AdjExpr<Cap, A>& x) {
   const double a = x.self().val;
-  return detail::unary<Cap>(x.self(), double(kmath::log(a)), 1.0 / a);
+  return detail::unary<Cap, A, true>(x.self(), double(kmath::log(a)), 1.0 / a);
 }
 template <int Cap, class A>
 KOKKOS_FORCEINLINE_FUNCTION auto pow(const AdjExpr<Cap, A>& x, double p) {
   const double a = x.self().val;
   const double slope = p == 0 ? 0.0 : p * double(kmath::pow(a, p - 1));
-  return detail::unary<Cap>(x.self(), double(kmath::pow(a, p)), slope);
+  return detail::unary<Cap, A, true>(x.self(), double(kmath::pow(a, p)), slope);
 }
 template <int Cap, class B>
 KOKKOS_FORCEINLINE_FUNCTION auto pow(double a, const AdjExpr<Cap, B>& y) {
   const double r = kmath::pow(a, y.self().val);
-  return detail::unary<Cap>(y.self(), r, r * double(kmath::log(a)));
+  return detail::unary<Cap, B, true>(y.self(), r, r * double(kmath::log(a)));
 }
 template <int Cap, class A, class B>
 KOKKOS_FORCEINLINE_FUNCTION auto pow(const AdjExpr<Cap, A>& x, const AdjExpr<Cap, B>& y) {
@@ -408,7 +432,7 @@ KOKKOS_FORCEINLINE_FUNCTION auto pow(const AdjExpr<Cap, A>& x, const AdjExpr<Cap
   const double slope_a = b == 0.0 ? 0.0 : b * double(kmath::pow(a, b - 1.0));
   // log(a) only where the exponent is active (a < 0 with a constant integer exponent).
   const double slope_b = y.self().tape() ? r * double(kmath::log(a)) : 0.0;
-  return detail::binary<Cap>(x.self(), y.self(), r, slope_a, slope_b);
+  return detail::binary<Cap, A, B, true>(x.self(), y.self(), r, slope_a, slope_b);
 }
 template <int Cap, class A>
 KOKKOS_FORCEINLINE_FUNCTION auto abs(const AdjExpr<Cap, A>& x) {
