@@ -10,6 +10,13 @@ ProgramFunction::ProgramFunction(Program& program, std::vector<Var> inputs, std:
       steps_(steps),
       objective_(objective) {
   if (steps_ < 1) throw Error("ProgramFunction: steps must be >= 1, got " + std::to_string(steps_));
+  for (Var v : inputs_) {
+    if (program_.role(v) == VarRole::Data) {
+      throw Error("ProgramFunction: input '" + program_.name(v) +
+                  "' is a Data variable, which is passive (kernels compute no adjoint for it); add it with "
+                  "add_parameter to differentiate with respect to it");
+    }
+  }
   for (int id = 0; id < program_.variable_count(); ++id) {
     if (program_.role(Var{id}) == VarRole::State) states_.push_back(Var{id});
   }

@@ -22,13 +22,13 @@ struct Built {
 
 template <class K>
 Built build(std::shared_ptr<const Decomposition> dec, const K& kernel, AdjointForm form, Walls walls,
-            LocalDerivative method = LocalDerivative::Automatic) {
+            LocalDerivative method = LocalDerivative::Automatic, VarRole kappa_role = VarRole::Parameter) {
   const int ghost = std::max(1, 2 * K::stencil.radius);
   Built b;
   b.program = std::make_unique<Program>(dec, ProgramOptions{form, method});
   Program& p = *b.program;
   b.u = p.add_state("u", 1, ghost);
-  b.kappa = p.add_parameter("kappa", 1, ghost);
+  b.kappa = p.add_variable("kappa", kappa_role, 1, ghost);
   const Var next = p.add_temporary("u_next", 1, ghost);
   b.obs = p.add_data("observation");
   p.exchange(b.u);
@@ -168,6 +168,32 @@ TEST_CASE("upwind Burgers with branches", "[derivatives]") {
   check_kernel("burgers_tiny_tape", 2, TinyTapeBurgers<2>{}, Walls::All);
   check_kernel("burgers", 2, UpwindBurgers<2>{}, Walls::None);
   check_kernel("burgers", 2, UpwindBurgers<2>{}, Walls::MixedXPeriodic);
+}
+
+TEST_CASE("Data inputs are passive: no adjoint, the same gradient for the others", "[derivatives][passive]") {
+  auto dec = Decomposition::create(grid_for(2, Walls::All), MPI_COMM_WORLD);
+  const std::pair<AdjointForm, LocalDerivative> forms[] = {{AdjointForm::Gather, LocalDerivative::Reverse},
+                                                           {AdjointForm::Gather, LocalDerivative::SeededForward},
+                                                           {AdjointForm::ScatterAtomic, LocalDerivative::Automatic}};
+  auto u_gradient = [](Built& b) {
+    ProgramFunction f(*b.program, {b.u}, {b.u}, 2);
+    Field<double> w = b.program->value(b.u).clone_layout("w");
+    fill_random(w, 5);
+    std::vector<Field<double>> g = {b.program->value(b.u).clone_layout("gu")};
+    f.adjoint({w}, 0.9, g);
+    return gather_global(g[0]);
+  };
+  for (const auto& [form, method] : forms) {
+    INFO(to_string(form) << ", " << to_string(method));
+    Built active = build(dec, UpwindBurgers<2>{}, form, Walls::All, method);
+    Built passive = build(dec, UpwindBurgers<2>{}, form, Walls::All, method, VarRole::Data);
+    CHECK(relative_difference(u_gradient(active), u_gradient(passive)) <= 1e-14);
+    CHECK(max_abs(passive.program->adjoint(passive.kappa)) == 0.0);  // never written
+    CHECK(max_abs(active.program->adjoint(active.kappa)) > 0.0);
+    // Asking for the gradient with respect to a Data variable is an error, not zeros.
+    CHECK_THROWS_WITH(ProgramFunction(*passive.program, {passive.u, passive.kappa}, {passive.u}, 2),
+                      Catch::Contains("input 'kappa' is a Data variable"));
+  }
 }
 
 TEST_CASE("vector-mode tangents equal separate tangent runs", "[derivatives][tangent]") {

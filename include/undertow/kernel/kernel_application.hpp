@@ -99,11 +99,18 @@ class KernelApplication {
 
   /// in_bar += J^T out_bar (see the header comment for what each form needs).
   /// `method` chooses how the gather differentiates one cell (the scatter forms
-  /// always seed forward).
+  /// always seed forward). An input whose adjoint field is empty (`Field<double>()`)
+  /// is passive: it gets no adjoint, and the local reverse treats it as a constant.
   void adjoint(const OutputFields& output_adjoints, const InputFields& input_adjoints, AdjointForm form,
                LocalDerivative method = LocalDerivative::Automatic) const {
-    for (int f = 0; f < NI; ++f) check_aux(input_adjoints[f], inputs_[f], 1, "input adjoint");
+    bool any_active = false;
+    for (int f = 0; f < NI; ++f) {
+      if (!input_adjoints[f].valid()) continue;
+      check_aux(input_adjoints[f], inputs_[f], 1, "input adjoint");
+      any_active = true;
+    }
     for (int f = 0; f < NO; ++f) check_aux(output_adjoints[f], outputs_[f], 1, "output adjoint");
+    if (!any_active) return;
     if (form == AdjointForm::Gather) {
       if (method == LocalDerivative::Automatic) method = automatic_local_derivative<K>();
       adjoint_gather(input_adjoints, output_adjoints, method);

@@ -314,7 +314,7 @@ struct GatherCell {
     constexpr SlotTable<K::input_values> slots = input_slot_table<K>();
     for (int s = 0; s < K::input_values; ++s) {
       const int f = slots.field[s];
-      in_bar[f][slots.comp[s] * data.in_stride[f][0]] += acc[s];
+      if (in_bar[f]) in_bar[f][slots.comp[s] * data.in_stride[f][0]] += acc[s];  // null: a passive input
     }
   }
 };
@@ -330,7 +330,7 @@ UNDERTOW_FLATTEN KOKKOS_FUNCTION void gather_run(const RowData<K>& shared, Index
   const double* ob0[NO];
   for (int f = 0; f < NI; ++f) {
     in0[f] = data.in[f] + cell_offset<K>(data.in_stride[f], p);
-    bar0[f] = data.in_aux[f] + cell_offset<K>(data.in_stride[f], p);
+    bar0[f] = data.in_aux[f] ? data.in_aux[f] + cell_offset<K>(data.in_stride[f], p) : nullptr;
   }
   for (int f = 0; f < NO; ++f) ob0[f] = data.out_aux[f] + cell_offset<K>(data.out_stride[f], p);
   UNDERTOW_IVDEP
@@ -340,7 +340,7 @@ UNDERTOW_FLATTEN KOKKOS_FUNCTION void gather_run(const RowData<K>& shared, Index
     const double* at_ob[NO];
     for (int f = 0; f < NI; ++f) {
       at_in[f] = in0[f] + t;
-      at_bar_in[f] = bar0[f] + t;
+      at_bar_in[f] = bar0[f] ? bar0[f] + t : nullptr;
     }
     for (int f = 0; f < NO; ++f) at_ob[f] = ob0[f] + t;
     Index3 q = p;
@@ -395,8 +395,8 @@ struct ScatterCell {
     for (int s = 0; s < K::input_values; ++s) {
       double contribution = 0.0;
       for (int m = 0; m < K::output_values; ++m) contribution = zadd(contribution, zmul(out_bar[m], out.v[m].d[s]));
-      if (known_zero(contribution)) continue;
       const int f = slots.field[s];
+      if (known_zero(contribution) || !at_in_bar[f]) continue;  // null: a passive input
       double* target = at_in_bar[f] + rel<Dim>(data.in_stride[f], slots.comp[s], o[0], o[1], o[2]);
       if (Atomic) {
         Kokkos::atomic_add(target, contribution);
@@ -421,7 +421,7 @@ UNDERTOW_FLATTEN KOKKOS_FUNCTION void scatter_run(const RowData<K>& shared, Inde
     for (int f = 0; f < NI; ++f) {
       const std::ptrdiff_t o = cell_offset<K>(data.in_stride[f], p);
       at_in[f] = data.in[f] + o;
-      at_in_bar[f] = data.in_aux[f] + o;
+      at_in_bar[f] = data.in_aux[f] ? data.in_aux[f] + o : nullptr;
     }
     ScatterCell<K, Atomic> cell{data, at_in, at_in_bar, p, {}};
     constexpr SlotTable<K::output_values> slots = output_slot_table<K>();

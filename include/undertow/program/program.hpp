@@ -291,7 +291,11 @@ class KernelOperation : public Operation {
     auto app = application(p, true);
     typename KernelApplication<K>::InputFields in_bar;
     typename KernelApplication<K>::OutputFields out_bar;
-    for (int f = 0; f < K::num_inputs; ++f) in_bar[f] = p.var(in_[f]).adjoint;
+    // Data variables are passive: no adjoint is computed or written for them.
+    for (int f = 0; f < K::num_inputs; ++f) {
+      const auto& v = p.var(in_[f]);
+      if (v.role != VarRole::Data) in_bar[f] = v.adjoint;
+    }
     for (int f = 0; f < K::num_outputs; ++f) out_bar[f] = p.var(out_[f]).adjoint;
     const int r = K::stencil.radius;
     if (form_ == AdjointForm::Gather) {
@@ -313,7 +317,7 @@ class KernelOperation : public Operation {
     } else {
       app.adjoint(out_bar, in_bar, form_);
       for (int f = 0; f < K::num_inputs; ++f) {
-        if (r > 0) p.var(in_[f]).ghost_adjoint_pending = true;
+        if (r > 0 && in_bar[f].valid()) p.var(in_[f]).ghost_adjoint_pending = true;
       }
       for (int f = 0; f < K::num_outputs; ++f) fill(out_bar[f], 0.0);
     }

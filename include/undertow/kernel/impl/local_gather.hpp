@@ -56,8 +56,9 @@ struct RowTapedInput {
   LocalTape<Cap>* tape;
   KOKKOS_FORCEINLINE_FUNCTION scalar comp(int f, int c, int di, int dj = 0, int dk = 0) const {
     check_stencil(K::stencil, di, dj, dk);
-    return scalar(at[f][rel<Dim>(data.in_stride[f], c, di, dj, dk)],
-                  stencil_index(K::stencil, di, dj, dk) * K::input_values + K::input_slot(f, c), tape);
+    const double value = at[f][rel<Dim>(data.in_stride[f], c, di, dj, dk)];
+    if (!data.in_aux[f]) return scalar(value);  // a passive input: a constant, nothing recorded
+    return scalar(value, stencil_index(K::stencil, di, dj, dk) * K::input_values + K::input_slot(f, c), tape);
   }
   KOKKOS_FORCEINLINE_FUNCTION scalar operator()(int f, int di, int dj = 0, int dk = 0) const {
     return comp(f, 0, di, dj, dk);
@@ -211,6 +212,7 @@ KOKKOS_INLINE_FUNCTION void local_gather_tile(const RowData<K>& shared, const Lo
         Unroll<0, K::stencil.size()>::run(cell);
         for (int v = 0; v < K::input_values; ++v) {
           const int f = slots.field[v];
+          if (!data.in_aux[f]) continue;  // a passive input
           data.in_aux[f][cell_offset<K>(data.in_stride[f], d) + slots.comp[v] * data.in_stride[f][0]] += cell.acc[v];
         }
       }
