@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
@@ -277,4 +278,36 @@ TEST_CASE("local_gradient runs inside a Kokkos kernel with the host's results", 
       },
       device);
   CHECK(device == Approx(host).epsilon(1e-13));
+}
+
+TEST_CASE("the local gather is bitwise the same for any team size", "[kernel][local]") {
+  // Teams of one thread (host) and of several (devices; here up to the OpenMP
+  // threads): each g(c) is computed alone and each cell sums in a fixed order.
+  using K = undertow_test::BoxSmoother<2>;
+  auto dec = Decomposition::create(GridSpec::rect(37, 29, {true, true}), MPI_COMM_SELF);
+  const int ghost = 2;
+  std::array<Field<double>, 2> in{Field<double>(dec, "u", 1, ghost), Field<double>(dec, "k", 1, ghost)};
+  std::array<Field<double>, 1> out{Field<double>(dec, "out", 1, ghost)};
+  std::array<Field<double>, 1> out_bar{Field<double>(dec, "out_bar", 1, ghost)};
+  for (int f = 0; f < 2; ++f) {
+    set_by_global_index<double>(
+        in[f], [&](int c, std::int64_t i, std::int64_t j, std::int64_t k) { return input_value(f, c, i, j, k); });
+  }
+  fill_random(out_bar[0], 3);
+  Halo halo(dec, HaloPattern::Box, ghost);
+  halo.exchange(in[0], in[1], out_bar[0]);
+  const KernelApplication<K> app(K{}, in, out);
+  std::array<Field<double>, 2> reference{in[0].clone_layout("u_bar"), in[1].clone_layout("k_bar")};
+  app.adjoint(out_bar, reference, AdjointForm::Gather, LocalDerivative::Reverse);
+  const int most = std::min(4, ExecSpace().concurrency());
+  for (int team = 1; team <= most; ++team) {
+    INFO("team size " << team);
+    std::array<Field<double>, 2> bar{in[0].clone_layout("u_bar"), in[1].clone_layout("k_bar")};
+    const detail::RowData<K> data = detail::make_row_data(K{}, in, out, bar, out_bar);
+    detail::launch_local_gather_adjoint<K>(data, Index3{0, 0, 0}, dec->owned_cells(), team);
+    for (int f = 0; f < 2; ++f) {
+      const std::vector<double> a = gather_global(reference[f]), b = gather_global(bar[f]);
+      CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+    }
+  }
 }

@@ -42,9 +42,15 @@ struct Rows {
   int chunk, chunks_per_row;
   std::int64_t rows;
 
+  /// Cells per work item: long runs on host execution spaces (a vectorised inner
+  /// loop per thread), short ones on devices (one thread per few cells).
+  static constexpr int max_chunk() {
+    return Kokkos::SpaceAccessibility<Kokkos::HostSpace, ExecSpace::memory_space>::accessible ? 2048 : 8;
+  }
+
   Rows(int dim, Index3 lo_, Index3 hi_) : inner(dim - 1), lo(lo_), hi(hi_) {
     const int length = hi[inner] - lo[inner];
-    chunk = length < 2048 ? (length > 0 ? length : 1) : 2048;
+    chunk = length < max_chunk() ? (length > 0 ? length : 1) : max_chunk();
     chunks_per_row = (length + chunk - 1) / chunk;
     rows = 1;
     for (int a = 0; a < 3; ++a)

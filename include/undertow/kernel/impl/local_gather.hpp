@@ -177,61 +177,77 @@ struct GatherFromSlices {
   }
 };
 
-template <class K>
-KOKKOS_INLINE_FUNCTION void local_gather_tile(const RowData<K>& shared, const LocalGatherTiles& tiles, std::int64_t t,
-                                              double* buffer) {
+/// One tile, by the threads of one team: each slice's g in parallel over its
+/// cells, a barrier, the gather of the row it completes in parallel, a barrier
+/// (the next slice overwrites the oldest). A team of one thread (host execution
+/// spaces) runs the same loops in order.
+template <class K, class Member>
+KOKKOS_INLINE_FUNCTION void local_gather_tile(const Member& member, const RowData<K>& shared,
+                                              const LocalGatherTiles& tiles, double* buffer) {
   constexpr int G = local_gradient_size<K>();
   const RowData<K> data = shared;
   Index3 first, size;
-  tiles.tile(t, first, size);
+  tiles.tile(member.league_rank(), first, size);
   const int r = tiles.roll, m = tiles.mid, i = tiles.inner;
   const int hr = tiles.halo[r], hm = tiles.halo[m], hn = tiles.halo[i];
-  const int cross_mid = size[m] + 2 * hm, cross_inner = size[i] + 2 * hn;
+  const int cross_inner = size[i] + 2 * hn, cross_cells = (size[m] + 2 * hm) * cross_inner;
   const int slice_values = tiles.slice * G;
   for (int x = first[r] - hr; x < first[r] + size[r] + hr; ++x) {
     double* slice = buffer + std::size_t((x - first[r] + hr) % tiles.window) * slice_values;
-    for (int cm = 0; cm < cross_mid; ++cm)
-      for (int ci = 0; ci < cross_inner; ++ci) {
-        Index3 c;
-        c[r] = x;
-        c[m] = first[m] - hm + cm;
-        c[i] = first[i] - hn + ci;
-        cell_gradient<K>(data, c, slice + (std::size_t(cm) * cross_inner + ci) * G);
-      }
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, cross_cells), [&](const int cell) {
+      const int cm = cell / cross_inner, ci = cell % cross_inner;
+      Index3 c;
+      c[r] = x;
+      c[m] = first[m] - hm + cm;
+      c[i] = first[i] - hn + ci;
+      cell_gradient<K>(data, c, slice + std::size_t(cell) * G);
+    });
+    member.team_barrier();
     const int y = x - hr;  // its transposed stencil is complete now
     if (y < first[r]) continue;
-    constexpr SlotTable<K::input_values> slots = input_slot_table<K>();
-    for (int dm = 0; dm < size[m]; ++dm)
-      for (int di = 0; di < size[i]; ++di) {
-        Index3 d;
-        d[r] = y;
-        d[m] = first[m] + dm;
-        d[i] = first[i] + di;
-        GatherFromSlices<K> cell{tiles, buffer, first, cross_inner, slice_values, d, {}};
-        for (int v = 0; v < K::input_values; ++v) cell.acc[v] = 0.0;
-        Unroll<0, K::stencil.size()>::run(cell);
-        for (int v = 0; v < K::input_values; ++v) {
-          const int f = slots.field[v];
-          if (!data.in_aux[f]) continue;  // a passive input
-          data.in_aux[f][cell_offset<K>(data.in_stride[f], d) + slots.comp[v] * data.in_stride[f][0]] += cell.acc[v];
-        }
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, size[m] * size[i]), [&](const int cell) {
+      constexpr SlotTable<K::input_values> slots = input_slot_table<K>();
+      Index3 d;
+      d[r] = y;
+      d[m] = first[m] + cell / size[i];
+      d[i] = first[i] + cell % size[i];
+      GatherFromSlices<K> gather{tiles, buffer, first, cross_inner, slice_values, d, {}};
+      for (int v = 0; v < K::input_values; ++v) gather.acc[v] = 0.0;
+      Unroll<0, K::stencil.size()>::run(gather);
+      for (int v = 0; v < K::input_values; ++v) {
+        const int f = slots.field[v];
+        if (!data.in_aux[f]) continue;  // a passive input
+        data.in_aux[f][cell_offset<K>(data.in_stride[f], d) + slots.comp[v] * data.in_stride[f][0]] += gather.acc[v];
       }
+    });
+    member.team_barrier();
   }
 }
 
+/// Threads per tile: one on host execution spaces (a core works through its
+/// tile in cache), as many as the device likes elsewhere.
+constexpr bool host_execution() {
+  return Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
+}
+
 /// in_bar += J^T out_bar on the cells [lo, hi) by local reverses (see the header).
+/// `team_size` 0: the default above (tests set others; the result is bitwise the
+/// same for any).
 template <class K>
-void launch_local_gather_adjoint(const RowData<K>& data, const Index3& lo, const Index3& hi) {
+void launch_local_gather_adjoint(const RowData<K>& data, const Index3& lo, const Index3& hi, int team_size = 0) {
   const LocalGatherTiles tiles(K::stencil.dim, K::stencil.radius, lo, hi);
   if (tiles.tiles() == 0) return;
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = Policy::member_type;
   const std::size_t bytes = tiles.scratch_doubles(local_gradient_size<K>()) * sizeof(double);
-  const Policy policy = Policy(tiles.tiles(), 1).set_scratch_size(1, Kokkos::PerTeam(bytes));
+  Policy policy = team_size > 0      ? Policy(tiles.tiles(), team_size)
+                  : host_execution() ? Policy(tiles.tiles(), 1)
+                                     : Policy(tiles.tiles(), Kokkos::AUTO);
+  policy.set_scratch_size(1, Kokkos::PerTeam(bytes));
   Kokkos::parallel_for(
       "undertow::kernel_adjoint_local_gather", policy, KOKKOS_LAMBDA(const Member& member) {
         double* buffer = static_cast<double*>(member.team_scratch(1).get_shmem(bytes));
-        local_gather_tile<K>(data, tiles, member.league_rank(), buffer);
+        local_gather_tile<K>(member, data, tiles, buffer);
       });
 }
 
