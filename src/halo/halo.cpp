@@ -1,22 +1,84 @@
 #include "undertow/halo/halo.hpp"
 
+#include <cstdlib>
 #include <sstream>
+
+// Open MPI reports whether it can read device memory (an extension: mpi-ext.h).
+#if defined(OPEN_MPI) && defined(__has_include)
+#if __has_include(<mpi-ext.h>)
+#include <mpi-ext.h>
+#endif
+#endif
 
 namespace undertow {
 
-const char* to_string(HaloPattern p) { return p == HaloPattern::Star ? "star" : "box"; }
+const char* to_string(HaloPattern p) {
+  return p == HaloPattern::Star ? "star" : "box";
+}
+
+const char* to_string(MessageBuffers b) {
+  switch (b) {
+    case MessageBuffers::Automatic:
+      return "automatic";
+    case MessageBuffers::Direct:
+      return "direct";
+    case MessageBuffers::HostStaged:
+      return "host-staged";
+  }
+  return "unknown";
+}
 
 namespace {
 
-int direction_index(const Index3& o) { return (o[0] + 1) * 9 + (o[1] + 1) * 3 + (o[2] + 1); }
+/// What the MPI library says about reading device memory: 1 yes, 0 no, -1 it
+/// cannot tell.
+int mpi_reports_device_aware() {
+#if defined(KOKKOS_ENABLE_CUDA) && defined(OMPI_HAVE_MPI_EXT_CUDA) && OMPI_HAVE_MPI_EXT_CUDA
+  return MPIX_Query_cuda_support();
+#elif defined(KOKKOS_ENABLE_HIP) && defined(OMPI_HAVE_MPI_EXT_ROCM) && OMPI_HAVE_MPI_EXT_ROCM
+  return MPIX_Query_rocm_support();
+#else
+  return -1;
+#endif
+}
 
 }  // namespace
 
-Halo::Halo(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern, int width)
-    : decomp_(std::move(decomposition)), pattern_(pattern), width_(width) {
+MessageBuffers resolve_message_buffers(MessageBuffers requested) {
+  // The variable is checked on every build, so a typo shows on a CPU run too.
+  const char* variable = std::getenv("UNDERTOW_GPU_AWARE_MPI");
+  int declared = -1;
+  if (variable != nullptr) {
+    const std::string value = variable;
+    if (value == "1") {
+      declared = 1;
+    } else if (value == "0") {
+      declared = 0;
+    } else {
+      throw Error("UNDERTOW_GPU_AWARE_MPI='" + value +
+                  "': expected 1 (MPI reads device memory) or 0 (stage halo messages through the host)");
+    }
+  }
+  if (requested != MessageBuffers::Automatic) return requested;
+  if (host_execution()) return MessageBuffers::Direct;
+  if (declared < 0) declared = mpi_reports_device_aware();
+  return declared == 1 ? MessageBuffers::Direct : MessageBuffers::HostStaged;
+}
+
+namespace {
+
+int direction_index(const Index3& o) {
+  return (o[0] + 1) * 9 + (o[1] + 1) * 3 + (o[2] + 1);
+}
+
+}  // namespace
+
+Halo::Halo(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern, int width, MessageBuffers buffers)
+    : decomp_(std::move(decomposition)), pattern_(pattern), width_(width), buffers_(buffers) {
   if (!decomp_) throw Error("Halo: null decomposition");
   collective_check(decomp_->comm(), [&] {
     if (width_ < 1) throw Error("Halo: width must be at least 1, got " + std::to_string(width_));
+    buffers_ = resolve_message_buffers(buffers);
   });
   decomp_->check_ghost_width(width_);
   // A private communicator keeps halo messages apart from everything else.
@@ -96,10 +158,21 @@ void Halo::begin(bool adjoint, std::vector<FieldHandle> handles) {
     const Box& out_region = adjoint ? nb.ghost_region : nb.send_region;
     const std::size_t count = static_cast<std::size_t>(out_region.size() * doubles_per_cell);
     if (nb.send_buffer.extent(0) < count) {
-      nb.send_buffer = Kokkos::View<double*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "halo_send"), count);
-      nb.recv_buffer = Kokkos::View<double*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "halo_recv"), count);
+      nb.send_buffer =
+          Kokkos::View<double*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "halo_send"), count);
+      nb.recv_buffer =
+          Kokkos::View<double*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "halo_recv"), count);
+      if (buffers_ == MessageBuffers::HostStaged) {
+        // Separate host allocations even when the buffers are host memory, so
+        // staging is exercised on CPU builds too.
+        nb.send_staging = Kokkos::View<double*, Kokkos::HostSpace>(
+            Kokkos::view_alloc(Kokkos::WithoutInitializing, "halo_send_staging"), count);
+        nb.recv_staging = Kokkos::View<double*, Kokkos::HostSpace>(
+            Kokkos::view_alloc(Kokkos::WithoutInitializing, "halo_recv_staging"), count);
+      }
     }
-    check_mpi(MPI_Irecv(nb.recv_buffer.data(), static_cast<int>(count), MPI_DOUBLE, nb.rank,
+    double* receive_into = buffers_ == MessageBuffers::HostStaged ? nb.recv_staging.data() : nb.recv_buffer.data();
+    check_mpi(MPI_Irecv(receive_into, static_cast<int>(count), MPI_DOUBLE, nb.rank,
                         adjoint ? nb.adjoint_recv_tag : nb.primal_recv_tag, comm_, &requests_[q]),
               "MPI_Irecv");
     std::size_t offset = 0;
@@ -113,9 +186,14 @@ void Halo::begin(bool adjoint, std::vector<FieldHandle> handles) {
     Neighbor& nb = neighbors_[q];
     const Box& out_region = adjoint ? nb.ghost_region : nb.send_region;
     const int count = static_cast<int>(out_region.size() * doubles_per_cell);
-    check_mpi(MPI_Isend(nb.send_buffer.data(), count, MPI_DOUBLE, nb.rank,
-                        adjoint ? nb.adjoint_send_tag : nb.primal_send_tag, comm_,
-                        &requests_[neighbors_.size() + q]),
+    double* send_from = nb.send_buffer.data();
+    if (buffers_ == MessageBuffers::HostStaged) {
+      const auto part = std::make_pair(std::size_t(0), std::size_t(count));
+      Kokkos::deep_copy(Kokkos::subview(nb.send_staging, part), Kokkos::subview(nb.send_buffer, part));
+      send_from = nb.send_staging.data();
+    }
+    check_mpi(MPI_Isend(send_from, count, MPI_DOUBLE, nb.rank, adjoint ? nb.adjoint_send_tag : nb.primal_send_tag,
+                        comm_, &requests_[neighbors_.size() + q]),
               "MPI_Isend");
     last_bytes_sent_ += std::int64_t(count) * static_cast<std::int64_t>(sizeof(double));
   }
@@ -132,8 +210,14 @@ void Halo::finish(bool adjoint) {
   // Unpack in the fixed neighbour order: in the transpose, an owned cell may receive
   // from several neighbours (or from itself), and a fixed order keeps the sum
   // deterministic. Kernels on one execution space instance run in order.
+  int doubles_per_cell = 0;
+  for (const auto& h : pending_) doubles_per_cell += h.doubles_per_cell;
   for (auto& nb : neighbors_) {
     const Box& in_region = adjoint ? nb.send_region : nb.ghost_region;
+    if (buffers_ == MessageBuffers::HostStaged) {
+      const auto part = std::make_pair(std::size_t(0), std::size_t(in_region.size() * doubles_per_cell));
+      Kokkos::deep_copy(Kokkos::subview(nb.recv_buffer, part), Kokkos::subview(nb.recv_staging, part));
+    }
     std::size_t offset = 0;
     for (const auto& h : pending_) {
       h.unpack(in_region, nb.recv_buffer.data() + offset, /*add=*/adjoint);

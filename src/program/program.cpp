@@ -390,7 +390,8 @@ void Program::objective_misfit(Var x, Var observation, double weight) {
 Halo& Program::halo(HaloPattern pattern, int width) {
   auto key = std::make_pair(static_cast<int>(pattern), width);
   auto it = halos_.find(key);
-  if (it == halos_.end()) it = halos_.emplace(key, Halo::create(decomp_, pattern, width)).first;
+  if (it == halos_.end())
+    it = halos_.emplace(key, Halo::create(decomp_, pattern, width, options_.message_buffers)).first;
   return *it->second;
 }
 

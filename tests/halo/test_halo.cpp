@@ -1,4 +1,8 @@
+#include <cstdlib>
 #include <random>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "test_util.hpp"
 
@@ -69,9 +73,8 @@ TEST_CASE("primal exchange copies owners' values into exactly the ghosts it cove
     auto dec = Decomposition::create(undertow_test::small_grid(c.dim, c.periodic), MPI_COMM_WORLD);
     Field<double> f(dec, "f", 2, 2);
     fill_all(f, kSentinel);
-    set_by_global_index<double>(f, [](int comp, std::int64_t i, std::int64_t j, std::int64_t k) {
-      return global_code(comp, i, j, k);
-    });
+    set_by_global_index<double>(
+        f, [](int comp, std::int64_t i, std::int64_t j, std::int64_t k) { return global_code(comp, i, j, k); });
     Halo halo(dec, c.pattern, c.width);
     halo.exchange(f);
     auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.view());
@@ -90,7 +93,8 @@ TEST_CASE("primal exchange copies owners' values into exactly the ghosts it cove
               gidx[d] = ((gidx[d] % g.cells[d]) + g.cells[d]) % g.cells[d];
             }
             double want = kSentinel;
-            if (owned || filled_by_exchange(f, local, c.pattern, c.width)) want = global_code(comp, gidx[0], gidx[1], gidx[2]);
+            if (owned || filled_by_exchange(f, local, c.pattern, c.width))
+              want = global_code(comp, gidx[0], gidx[1], gidx[2]);
             if (host(comp, i, j, k) != want) ok = false;
           }
     CHECK(undertow_test::all_ranks(ok));
@@ -172,9 +176,8 @@ TEST_CASE("several fields with different component counts share one exchange", "
   Field<double> a(dec, "a", 1, 1), b(dec, "b", 3, 2), a1(dec, "a1", 1, 1), b1(dec, "b1", 3, 2);
   for (auto* f : {&a, &b}) {
     fill_all(*f, kSentinel);
-    set_by_global_index<double>(*f, [](int comp, std::int64_t i, std::int64_t j, std::int64_t k) {
-      return global_code(comp, i, j, k);
-    });
+    set_by_global_index<double>(
+        *f, [](int comp, std::int64_t i, std::int64_t j, std::int64_t k) { return global_code(comp, i, j, k); });
   }
   Kokkos::deep_copy(a1.view(), a.view());
   Kokkos::deep_copy(b1.view(), b.view());
@@ -220,4 +223,91 @@ TEST_CASE("bad halo requests are refused on every rank", "[halo][errors]") {
   auto other = Decomposition::create(GridSpec::line(3 * n, true), MPI_COMM_WORLD);
   Field<double> elsewhere(other, "elsewhere", 1, 1);
   CHECK_THROWS_WITH(halo.exchange(elsewhere), Catch::Matchers::Contains("different decomposition"));
+}
+
+TEST_CASE("host-staged messages give bitwise the same exchanges as direct ones", "[halo]") {
+  for (const Case& c : all_cases()) {
+    INFO(describe(c));
+    auto dec = Decomposition::create(undertow_test::small_grid(c.dim, c.periodic), MPI_COMM_WORLD);
+    Halo direct(dec, c.pattern, c.width, MessageBuffers::Direct);
+    Halo staged(dec, c.pattern, c.width, MessageBuffers::HostStaged);
+    CHECK(direct.message_buffers() == MessageBuffers::Direct);
+    CHECK(staged.message_buffers() == MessageBuffers::HostStaged);
+    Field<double> a(dec, "a", 1, 2), b(dec, "b", 3, 2);
+    const unsigned seed = 77u + 13u * static_cast<unsigned>(dec->rank());
+    randomize_all(a, seed);
+    randomize_all(b, seed + 1);
+    Field<double> a_staged = a.clone("a_staged"), b_staged = b.clone("b_staged");
+    bool same = true;
+    for (bool adjoint : {false, true}) {
+      if (adjoint) {
+        direct.exchange_adjoint(a, b);
+        staged.exchange_adjoint(a_staged, b_staged);
+      } else {
+        direct.exchange(a, b);
+        staged.exchange(a_staged, b_staged);
+      }
+      CHECK(direct.last_bytes_sent() == staged.last_bytes_sent());
+      for (auto pair : {std::make_pair(&a, &a_staged), std::make_pair(&b, &b_staged)}) {
+        auto want = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pair.first->view());
+        auto got = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pair.second->view());
+        for (std::size_t n = 0; n < want.span(); ++n) same = same && want.data()[n] == got.data()[n];
+      }
+    }
+    CHECK(undertow_test::all_ranks(same));
+  }
+}
+
+TEST_CASE("the per-value walk (devices) packs and unpacks exactly as the row walk (host)", "[halo]") {
+  using detail::Walk;
+  auto dec = Decomposition::create(GridSpec::box(7, 6, 5, {false, false, false}), MPI_COMM_SELF);
+  Field<double> rows(dec, "rows", 2, 2), values(dec, "values", 2, 2);
+  // Faces, an edge and a corner of widths 1 and 2, and one interior block.
+  const std::vector<Box> regions = {Box{{0, 2, 2}, {2, 8, 7}}, Box{{2, 0, 2}, {9, 1, 7}},   Box{{2, 2, 7}, {9, 8, 9}},
+                                    Box{{0, 0, 2}, {2, 2, 7}}, Box{{9, 8, 7}, {11, 10, 9}}, Box{{3, 3, 3}, {6, 5, 6}}};
+  bool same = true;
+  auto equal = [&](const Field<double>& x, const Field<double>& y) {
+    auto hx = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), x.view());
+    auto hy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), y.view());
+    for (std::size_t n = 0; n < hx.span(); ++n) same = same && hx.data()[n] == hy.data()[n];
+  };
+  for (const Box& region : regions) {
+    const std::size_t count = static_cast<std::size_t>(2 * region.size());
+    Kokkos::View<double*, MemSpace> by_rows("by_rows", count), by_values("by_values", count);
+    randomize_all(rows, 5u);
+    Kokkos::deep_copy(values.view(), rows.view());
+    detail::pack_region<double, true, Walk::Rows>(rows.view(), region, 2, by_rows.data());
+    detail::pack_region<double, true, Walk::Values>(values.view(), region, 2, by_values.data());
+    Kokkos::fence();
+    auto hr = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), by_rows);
+    auto hv = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), by_values);
+    for (std::size_t n = 0; n < count; ++n) same = same && hr(n) == hv(n);
+    equal(rows, values);  // both zeroed the region
+    randomize_all(rows, 6u);
+    Kokkos::deep_copy(values.view(), rows.view());
+    detail::unpack_region<double, true, Walk::Rows>(rows.view(), region, 2, by_rows.data());
+    detail::unpack_region<double, true, Walk::Values>(values.view(), region, 2, by_rows.data());
+    Kokkos::fence();
+    equal(rows, values);
+    detail::unpack_region<double, false, Walk::Rows>(rows.view(), region, 2, by_values.data());
+    detail::unpack_region<double, false, Walk::Values>(values.view(), region, 2, by_values.data());
+    Kokkos::fence();
+    equal(rows, values);
+  }
+  CHECK(same);
+}
+
+TEST_CASE("message buffers: Automatic is Direct on host execution spaces, a bad UNDERTOW_GPU_AWARE_MPI is refused",
+          "[halo][errors]") {
+  auto dec = Decomposition::create(GridSpec::line(4 * undertow_test::world_size(), true), MPI_COMM_WORLD);
+  CHECK(std::string(to_string(MessageBuffers::HostStaged)) == "host-staged");
+  if (host_execution()) CHECK(Halo(dec, HaloPattern::Star, 1).message_buffers() == MessageBuffers::Direct);
+  // Only rank 0 has the bad value: every rank still throws.
+  if (undertow_test::world_rank() == 0) setenv("UNDERTOW_GPU_AWARE_MPI", "yes", 1);
+  CHECK_THROWS_WITH(Halo(dec, HaloPattern::Star, 1), Catch::Matchers::Contains("UNDERTOW_GPU_AWARE_MPI='yes'"));
+  unsetenv("UNDERTOW_GPU_AWARE_MPI");
+  setenv("UNDERTOW_GPU_AWARE_MPI", "0", 1);
+  CHECK(Halo(dec, HaloPattern::Star, 1, MessageBuffers::Direct).message_buffers() == MessageBuffers::Direct);
+  if (host_execution()) CHECK(Halo(dec, HaloPattern::Star, 1).message_buffers() == MessageBuffers::Direct);
+  unsetenv("UNDERTOW_GPU_AWARE_MPI");
 }

@@ -44,9 +44,7 @@ struct Rows {
 
   /// Cells per work item: long runs on host execution spaces (a vectorised inner
   /// loop per thread), short ones on devices (one thread per few cells).
-  static constexpr int max_chunk() {
-    return Kokkos::SpaceAccessibility<Kokkos::HostSpace, ExecSpace::memory_space>::accessible ? 2048 : 8;
-  }
+  static constexpr int max_chunk() { return host_execution() ? 2048 : 8; }
 
   Rows(int dim, Index3 lo_, Index3 hi_) : inner(dim - 1), lo(lo_), hi(hi_) {
     const int length = hi[inner] - lo[inner];

@@ -15,6 +15,13 @@ namespace undertow {
 using ExecSpace = Kokkos::DefaultExecutionSpace;
 using MemSpace = ExecSpace::memory_space;
 
+/// True when the default execution space runs on the host (OpenMP, Serial,
+/// Threads): work is then shaped for cores (long runs, one thread per tile),
+/// otherwise for a device (one thread per cell or per few cells).
+constexpr bool host_execution() {
+  return Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
+}
+
 /// Three values, one per dimension: an aggregate like std::array (brace
 /// initialisation, indexing, range-for, ==) whose members are all
 /// KOKKOS_INLINE_FUNCTION, so kernels on a GPU use it without relying on

@@ -19,10 +19,17 @@
 // `*_begin` posts receives, packs and sends; `*_finish` waits and unpacks, so
 // interior work can overlap communication in between. Every rank of the
 // decomposition's communicator must take part.
+//
+// Message buffers live in the execution space's memory (on a GPU: device
+// memory, packed and unpacked by one thread per value). MPI reads and writes them
+// there when it is GPU-aware (`MessageBuffers::Direct`); otherwise each message
+// is staged through a host copy (`HostStaged`). `Automatic` chooses: Direct on
+// host execution spaces (the buffers are host memory); on devices the
+// environment variable UNDERTOW_GPU_AWARE_MPI (1/0) if set, else what the MPI
+// library reports (Open MPI's MPIX_Query_{cuda,rocm}_support), else HostStaged.
 #pragma once
 
 #include <Kokkos_Core.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,21 +47,34 @@ enum class HaloPattern { Star, Box };
 
 const char* to_string(HaloPattern p);
 
+/// Where MPI reads and writes halo messages (see the header comment).
+enum class MessageBuffers { Automatic, Direct, HostStaged };
+
+const char* to_string(MessageBuffers b);
+
+/// What `Automatic` means on this build and machine (Direct or HostStaged);
+/// other values are returned as given. Throws on an UNDERTOW_GPU_AWARE_MPI that
+/// is not 0 or 1. Call after MPI_Init.
+MessageBuffers resolve_message_buffers(MessageBuffers requested);
+
 class Halo {
  public:
   /// Collective (validates the width against the decomposition on every rank).
-  Halo(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern, int width);
+  Halo(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern, int width,
+       MessageBuffers buffers = MessageBuffers::Automatic);
   ~Halo();
   Halo(const Halo&) = delete;
   Halo& operator=(const Halo&) = delete;
 
   static std::shared_ptr<Halo> create(std::shared_ptr<const Decomposition> decomposition, HaloPattern pattern,
-                                      int width) {
-    return std::make_shared<Halo>(std::move(decomposition), pattern, width);
+                                      int width, MessageBuffers buffers = MessageBuffers::Automatic) {
+    return std::make_shared<Halo>(std::move(decomposition), pattern, width, buffers);
   }
 
   HaloPattern pattern() const { return pattern_; }
   int width() const { return width_; }
+  /// Direct or HostStaged: what this halo does (Automatic resolved).
+  MessageBuffers message_buffers() const { return buffers_; }
   const Decomposition& decomposition() const { return *decomp_; }
   /// Number of (direction, rank) neighbours this rank exchanges with.
   int neighbor_count() const { return static_cast<int>(neighbors_.size()); }
@@ -96,10 +116,12 @@ class Halo {
   struct Neighbor {
     Index3 direction{0, 0, 0};
     int rank = -1;
-    Box send_region;  // owned cells the neighbour needs (owned-relative indices)
+    Box send_region;   // owned cells the neighbour needs (owned-relative indices)
     Box ghost_region;  // my ghost cells filled by that neighbour (owned-relative)
     int primal_send_tag = 0, primal_recv_tag = 0, adjoint_send_tag = 0, adjoint_recv_tag = 0;
     Kokkos::View<double*, MemSpace> send_buffer, recv_buffer;
+    // HostStaged only: what MPI sends from and receives into.
+    Kokkos::View<double*, Kokkos::HostSpace> send_staging, recv_staging;
   };
 
   template <class T>
@@ -110,6 +132,7 @@ class Halo {
   std::shared_ptr<const Decomposition> decomp_;
   HaloPattern pattern_;
   int width_;
+  MessageBuffers buffers_;
   MPI_Comm comm_ = MPI_COMM_NULL;
   std::vector<Neighbor> neighbors_;
   std::vector<FieldHandle> pending_;
@@ -122,15 +145,18 @@ class Halo {
 namespace detail {
 
 /// Copies region (local indices) of a field into / out of a flat buffer of T,
-/// ordered (c, i, j, k) with k fastest. The kernels run in parallel over the
-/// outermost dimension of the region with more than one cell and loop serially
-/// over the other two and the components, with the unit-stride k loop innermost:
-/// no integer division per element (three 64-bit divisions per element made the
-/// old flat-index kernels division-bound), and ZeroAfter / Add are compile-time so
-/// that the primal kernels carry no dead stores.
+/// ordered (c, i, j, k) with k fastest. Two walks, the same result:
+/// * Rows (host execution spaces): parallel over the outermost dimension of the
+///   region with more than one cell, serial over the other two and the
+///   components, the unit-stride k loop innermost: no integer division per
+///   element (three 64-bit divisions per element made flat-index kernels
+///   division-bound on CPUs).
+/// * Values (devices): one thread per value, consecutive threads on consecutive
+///   k (coalesced); a face of width 1 or 2 would give the row walk 1-2 threads.
+/// ZeroAfter / Add are compile-time so that the primal kernels carry no dead stores.
 struct RegionWalk {
-  int outer;        // dimension the parallel index runs over
-  Index3 extent;    // region extents
+  int outer;      // dimension the parallel index runs over
+  Index3 extent;  // region extents
   std::int64_t cells;
 };
 
@@ -142,51 +168,97 @@ inline RegionWalk region_walk(const Box& b) {
   return w;
 }
 
-template <class T, bool ZeroAfter>
+enum class Walk { Rows, Values };
+
+/// Component and region-relative cell of value n of a buffer ordered (c, i, j, k).
+struct ValueIndex {
+  int c, i, j, k;
+};
+KOKKOS_INLINE_FUNCTION ValueIndex value_index(std::int64_t n, const Index3& extent) {
+  ValueIndex at;
+  at.k = static_cast<int>(n % extent[2]);
+  n /= extent[2];
+  at.j = static_cast<int>(n % extent[1]);
+  n /= extent[1];
+  at.i = static_cast<int>(n % extent[0]);
+  at.c = static_cast<int>(n / extent[0]);
+  return at;
+}
+
+constexpr Walk default_walk() {
+  return host_execution() ? Walk::Rows : Walk::Values;
+}
+
+template <class T, bool ZeroAfter, Walk How = default_walk()>
 void pack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, T* buf) {
   const RegionWalk w = region_walk(b);
   const Index3 lo = b.lo;
-  Kokkos::parallel_for(
-      "undertow::halo_pack", Kokkos::RangePolicy<ExecSpace>(0, w.extent[w.outer]), KOKKOS_LAMBDA(int o) {
-        Index3 first{0, 0, 0}, last = w.extent;
-        first[w.outer] = o;
-        last[w.outer] = o + 1;
-        for (int c = 0; c < ncomp; ++c)
-          for (int i = first[0]; i < last[0]; ++i)
-            for (int j = first[1]; j < last[1]; ++j) {
-              T* cell = &v(c, lo[0] + i, lo[1] + j, lo[2]);
-              T* out = buf + c * w.cells + (std::int64_t(i) * w.extent[1] + j) * w.extent[2];
-              for (int k = first[2]; k < last[2]; ++k) {
-                out[k] = cell[k];
-                if (ZeroAfter) cell[k] = T(0);
+  if constexpr (How == Walk::Values) {
+    Kokkos::parallel_for(
+        "undertow::halo_pack", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, ncomp * w.cells),
+        KOKKOS_LAMBDA(std::int64_t n) {
+          const ValueIndex at = value_index(n, w.extent);
+          T& cell = v(at.c, lo[0] + at.i, lo[1] + at.j, lo[2] + at.k);
+          buf[n] = cell;
+          if (ZeroAfter) cell = T(0);
+        });
+  } else {
+    Kokkos::parallel_for(
+        "undertow::halo_pack", Kokkos::RangePolicy<ExecSpace>(0, w.extent[w.outer]), KOKKOS_LAMBDA(int o) {
+          Index3 first{0, 0, 0}, last = w.extent;
+          first[w.outer] = o;
+          last[w.outer] = o + 1;
+          for (int c = 0; c < ncomp; ++c)
+            for (int i = first[0]; i < last[0]; ++i)
+              for (int j = first[1]; j < last[1]; ++j) {
+                T* cell = &v(c, lo[0] + i, lo[1] + j, lo[2]);
+                T* out = buf + c * w.cells + (std::int64_t(i) * w.extent[1] + j) * w.extent[2];
+                for (int k = first[2]; k < last[2]; ++k) {
+                  out[k] = cell[k];
+                  if (ZeroAfter) cell[k] = T(0);
+                }
               }
-            }
-      });
+        });
+  }
 }
 
-template <class T, bool Add>
+template <class T, bool Add, Walk How = default_walk()>
 void unpack_region(const typename Field<T>::view_type& v, const Box& b, int ncomp, const T* buf) {
   const RegionWalk w = region_walk(b);
   const Index3 lo = b.lo;
-  Kokkos::parallel_for(
-      "undertow::halo_unpack", Kokkos::RangePolicy<ExecSpace>(0, w.extent[w.outer]), KOKKOS_LAMBDA(int o) {
-        Index3 first{0, 0, 0}, last = w.extent;
-        first[w.outer] = o;
-        last[w.outer] = o + 1;
-        for (int c = 0; c < ncomp; ++c)
-          for (int i = first[0]; i < last[0]; ++i)
-            for (int j = first[1]; j < last[1]; ++j) {
-              T* cell = &v(c, lo[0] + i, lo[1] + j, lo[2]);
-              const T* in = buf + c * w.cells + (std::int64_t(i) * w.extent[1] + j) * w.extent[2];
-              for (int k = first[2]; k < last[2]; ++k) {
-                if (Add) {
-                  cell[k] += in[k];
-                } else {
-                  cell[k] = in[k];
+  if constexpr (How == Walk::Values) {
+    Kokkos::parallel_for(
+        "undertow::halo_unpack", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(0, ncomp * w.cells),
+        KOKKOS_LAMBDA(std::int64_t n) {
+          const ValueIndex at = value_index(n, w.extent);
+          T& cell = v(at.c, lo[0] + at.i, lo[1] + at.j, lo[2] + at.k);
+          if (Add) {
+            cell += buf[n];
+          } else {
+            cell = buf[n];
+          }
+        });
+  } else {
+    Kokkos::parallel_for(
+        "undertow::halo_unpack", Kokkos::RangePolicy<ExecSpace>(0, w.extent[w.outer]), KOKKOS_LAMBDA(int o) {
+          Index3 first{0, 0, 0}, last = w.extent;
+          first[w.outer] = o;
+          last[w.outer] = o + 1;
+          for (int c = 0; c < ncomp; ++c)
+            for (int i = first[0]; i < last[0]; ++i)
+              for (int j = first[1]; j < last[1]; ++j) {
+                T* cell = &v(c, lo[0] + i, lo[1] + j, lo[2]);
+                const T* in = buf + c * w.cells + (std::int64_t(i) * w.extent[1] + j) * w.extent[2];
+                for (int k = first[2]; k < last[2]; ++k) {
+                  if (Add) {
+                    cell[k] += in[k];
+                  } else {
+                    cell[k] = in[k];
+                  }
                 }
               }
-            }
-      });
+        });
+  }
 }
 
 inline Box shift_box(const Box& b, const Index3& by) {

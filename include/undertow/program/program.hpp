@@ -56,6 +56,8 @@ struct ProgramOptions {
   AdjointForm adjoint_form = AdjointForm::Gather;
   /// How gather adjoints differentiate one cell (Automatic: per kernel).
   LocalDerivative local_derivative = LocalDerivative::Automatic;
+  /// Where MPI reads the program's halo messages (Automatic: see halo/halo.hpp).
+  MessageBuffers message_buffers = MessageBuffers::Automatic;
 };
 
 class Program;

@@ -224,15 +224,10 @@ KOKKOS_INLINE_FUNCTION void local_gather_tile(const Member& member, const RowDat
   }
 }
 
-/// Threads per tile: one on host execution spaces (a core works through its
-/// tile in cache), as many as the device likes elsewhere.
-constexpr bool host_execution() {
-  return Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
-}
-
 /// in_bar += J^T out_bar on the cells [lo, hi) by local reverses (see the header).
-/// `team_size` 0: the default above (tests set others; the result is bitwise the
-/// same for any).
+/// Threads per tile: one on host execution spaces (a core works through its
+/// tile in cache), as many as the device likes elsewhere. `team_size` 0: that default (tests set others; the result is
+/// bitwise the same for any).
 template <class K>
 void launch_local_gather_adjoint(const RowData<K>& data, const Index3& lo, const Index3& hi, int team_size = 0) {
   const LocalGatherTiles tiles(K::stencil.dim, K::stencil.radius, lo, hi);
