@@ -320,6 +320,8 @@ int main(int argc, char** argv) {
         .add_ratio_column("tan/primal", "tangent_ms", "primal_ms", 2)
         .add_ratio_column("rev/primal", "reverse_ms", "primal_ms", 2)
         .add_ratio_column("adj/primal", "adjoint_ms", "primal_ms", 2)
+        .add_column("rev4_ms/seed", 2)
+        .add_ratio_column("rev4/rev", "rev4_ms/seed", "reverse_ms", 2)
         .add_column("adj/primal_min", 2)
         .add_column("target", 1)
         .add_column("rev_met")
@@ -370,6 +372,18 @@ int main(int argc, char** argv) {
       const double adjoint = record + reverse;  // one reverse step of AdjointLoop
       const double target = info.linear ? 1.3 : 2.0;
       const double cells = static_cast<double>(sub.cells);
+      // A vector reverse of 4 seeds (Program::prepare_reverse), per seed; linear
+      // solves reverse one seed at a time, so those solvers have none.
+      double reverse4 = 0;
+      if (!info.linear) {
+        p.prepare_reverse(4);
+        for (int id = 0; id < p.variable_count(); ++id) {
+          if (p.role(Var{id}) == VarRole::State) fill_random(p.adjoint(Var{id}), 3000 + static_cast<std::uint64_t>(id));
+        }
+        p.run_forward_record(Section::Step);
+        reverse4 = bench::time_interleaved(world, options, {[&] { p.run_reverse(Section::Step); }})[0].median / 4;
+        p.prepare_reverse(1);
+      }
       steps.add_row({{"solver", info.name},
                      {"grid", sub.grid},
                      {"ranks", env.size()},
@@ -379,6 +393,7 @@ int main(int argc, char** argv) {
                      {"record_ms", record * 1e3},
                      {"reverse_ms", reverse * 1e3},
                      {"adjoint_ms", adjoint * 1e3},
+                     {"rev4_ms/seed", reverse4 * 1e3},
                      {"adj/primal_min", (t[2].min + t[3].min) / t[0].min},
                      {"target", target},
                      {"rev_met", reverse <= target * primal ? "yes" : "no"},

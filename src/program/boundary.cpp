@@ -125,8 +125,9 @@ void apply_boundary_transpose(const Field<double>& f_bar, const BoundaryConditio
       if (c.kind == FaceCondition::Kind::None || !face_is_wall(f_bar, d, side) || f_bar.ghost(d) == 0) continue;
       const FaceRule rule = face_rule(c, components, /*linear_only=*/true);
       // Each ghost cell mirrors a distinct interior cell, so this pass is race-free.
+      // Every seed of a vector adjoint (components per seed, rule.sign_of wraps).
       for_face(
-          f_bar, d, side, components, KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
+          f_bar, d, side, f_bar.components(), KOKKOS_LAMBDA(int comp, const Index3& gh, const Index3& in) {
             double& ghost = v(comp, gh[0], gh[1], gh[2]);
             v(comp, in[0], in[1], in[2]) += rule.sign_of(comp) * ghost;
             ghost = 0.0;

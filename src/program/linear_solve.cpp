@@ -560,6 +560,10 @@ void LinearSolveBase::tangent(Program& p, int directions) {
 }
 
 void LinearSolveBase::reverse(Program& p) {
+  if (p.reverse_seeds() != 1) {
+    throw Error("linear solve of '" + p.name(Var{x_}) + "': a vector reverse (" + std::to_string(p.reverse_seeds()) +
+                " seeds) is not supported; call prepare_reverse(1) and reverse one seed at a time");
+  }
   const auto t0 = std::chrono::steady_clock::now();
   bind(p, true);
   prepare_preconditioner(p);

@@ -53,6 +53,21 @@ double misfit_dot_self(const Field<double>& x, const Field<double>& obs) {
   return detail::ordered_global_sum(x.decomposition().comm(), local);
 }
 
+/// The objective adjoint of each reverse seed, times a weight: a POD a kernel
+/// captures (seed s of component c is component s * ncomp + c).
+struct SeedWeights {
+  double w[8] = {};
+  int components = 1;
+  KOKKOS_INLINE_FUNCTION double of(int c) const { return w[c / components]; }
+};
+
+SeedWeights seed_weights(const Program& p, double weight, int components) {
+  SeedWeights s;
+  s.components = components;
+  for (int m = 0; m < p.reverse_seeds(); ++m) s.w[m] = weight * p.objective_adjoints()[static_cast<std::size_t>(m)];
+  return s;
+}
+
 class ExchangeOperation : public Operation {
  public:
   ExchangeOperation(int v, HaloPattern pattern) : v_(v), pattern_(pattern) {}
@@ -195,12 +210,13 @@ class ObjectiveSumOperation : public Operation {
     }
   }
   void reverse(Program& p) override {
-    // The adjoint of a global sum is a broadcast: every owned cell gets w * J_bar.
+    // The adjoint of a global sum is a broadcast: every owned cell gets w * J_bar
+    // (of its seed).
     auto v = p.var(x_).adjoint.view();
-    const double add = w_ * p.objective_adjoint();
+    const SeedWeights add = seed_weights(p, w_, p.var(x_).value.components());
     Kokkos::parallel_for(
         "undertow::objective_sum_adjoint", owned_policy(p.var(x_).adjoint, 0, p.var(x_).adjoint.components()),
-        KOKKOS_LAMBDA(int c, int i, int j, int k) { v(c, i, j, k) += add; });
+        KOKKOS_LAMBDA(int c, int i, int j, int k) { v(c, i, j, k) += add.of(c); });
   }
 
  private:
@@ -235,11 +251,13 @@ class ObjectiveMisfitOperation : public Operation {
     const Field<double>& obs = p.recorded(obs_);
     auto xv = x.view(), ov = obs.view(), bar = p.var(x_).adjoint.view();
     const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
-    const double scale_by = w_ * p.objective_adjoint();
+    const int nc = x.components();
+    const SeedWeights scale_by = seed_weights(p, w_, nc);
     Kokkos::parallel_for(
-        "undertow::objective_misfit_adjoint", owned_policy(x, 0, x.components()),
+        "undertow::objective_misfit_adjoint", owned_policy(x, 0, nc * p.reverse_seeds()),
         KOKKOS_LAMBDA(int c, int i, int j, int k) {
-          bar(c, i, j, k) += scale_by * (xv(c, i, j, k) - ov(c, i + ox, j + oy, k + oz));
+          const int cx = c % nc;
+          bar(c, i, j, k) += scale_by.of(c) * (xv(cx, i, j, k) - ov(cx, i + ox, j + oy, k + oz));
         });
   }
 
@@ -292,7 +310,7 @@ Var Program::add_variable(const std::string& name, VarRole role, int components,
   v.name = name;
   v.role = role;
   v.value = Field<double>(decomp_, name, components, ghost);
-  v.adjoint = Field<double>(decomp_, name + "_adjoint", components, ghost);
+  v.adjoint = Field<double>(decomp_, name + "_adjoint", components * reverse_seeds(), ghost);
   vars_.push_back(std::move(v));
   step_plan_.built = final_plan_.built = false;
   if (directions_ > 0) {
@@ -523,6 +541,31 @@ void Program::prepare_tangent(int directions) {
     directions_ = directions;
   }
   zero_tangents();
+}
+
+void Program::prepare_reverse(int seeds) {
+  collective_check(decomp_->comm(), [&] {
+    if (seeds != 1 && seeds != 2 && seeds != 4 && seeds != 8) {
+      throw Error("Program: reverse seeds must be 1, 2, 4 or 8, got " + std::to_string(seeds));
+    }
+  });
+  if (seeds != reverse_seeds()) {
+    for (auto& v : vars_) {
+      v.adjoint = Field<double>(decomp_, v.name + "_adjoint", v.value.components() * seeds, v.value.ghost());
+    }
+  }
+  objective_adjoints_.assign(static_cast<std::size_t>(seeds), 1.0);
+  zero_adjoints();
+}
+
+void Program::set_objective_adjoints(const std::vector<double>& jbar) {
+  collective_check(decomp_->comm(), [&] {
+    if (static_cast<int>(jbar.size()) != reverse_seeds()) {
+      throw Error("Program: " + std::to_string(jbar.size()) + " objective adjoints for " +
+                  std::to_string(reverse_seeds()) + " reverse seed(s) (prepare_reverse sets the count)");
+    }
+  });
+  objective_adjoints_ = jbar;
 }
 
 void Program::run_tangent(Section s) {

@@ -73,6 +73,10 @@ double ProgramFunction::tangent(const std::vector<Field<double>>& directions,
 
 void ProgramFunction::adjoint(const std::vector<Field<double>>& weights, double objective_weight,
                               const std::vector<Field<double>>& input_adjoints) {
+  if (program_.reverse_seeds() != 1) {
+    throw Error("ProgramFunction: the program reverses " + std::to_string(program_.reverse_seeds()) +
+                " seeds at once; a ProgramFunction drives one (call prepare_reverse(1))");
+  }
   program_.set_objective(0.0);
   program_.zero_adjoints();
   // Store-all: the state before every step, ghosts included.

@@ -160,6 +160,38 @@ TEST_CASE("a singular function on a direction that does not move it gives 0, as 
   }
 }
 
+TEST_CASE("a vector sweep gives every seed what a scalar sweep gives it", "[ad][local]") {
+  // Three outputs of one recording, four seeds over them; sqrt at 0 has an
+  // infinite slope, which a seed that does not reach it must not turn into NaN.
+  LocalTape<64> tape;
+  const A x = A::input(0.0, tape), y = A::input(2.0, tape);
+  const A root = undertow::sqrt(x) + y;
+  const A product = x * y + undertow::sin(y);
+  const A both = undertow::exp(x) * undertow::cos(y);
+  constexpr int M = 4;
+  const double seeds[M][3] = {{0.0, 1.0, 0.5}, {1.0, 0.0, 0.0}, {0.3, -2.0, 1.5}, {0.0, 0.0, 0.0}};
+  double vector[65 * M] = {};
+  for (int s = 0; s < M; ++s) {
+    vector[root.idx * M + s] += seeds[s][0];
+    vector[product.idx * M + s] += seeds[s][1];
+    vector[both.idx * M + s] += seeds[s][2];
+  }
+  tape.reverse_seeds<M>(vector);
+  bool same = true;
+  for (int s = 0; s < M; ++s) {
+    double scalar[65] = {};
+    scalar[root.idx] += seeds[s][0];
+    scalar[product.idx] += seeds[s][1];
+    scalar[both.idx] += seeds[s][2];
+    tape.reverse(scalar);
+    for (int i = 0; i < tape.size; ++i) same = same && scalar[i] == vector[i * M + s];
+  }
+  CHECK(same);
+  CHECK(vector[x.idx * M + 0] == Approx(2.0 + 0.5 * std::cos(2.0)).epsilon(1e-15));  // not NaN
+  CHECK(std::isinf(vector[x.idx * M + 1]));
+  CHECK(vector[x.idx * M + 3] == 0.0);
+}
+
 TEST_CASE("a tape that is too small says so instead of returning a wrong gradient", "[ad][local]") {
   LocalTape<4> tape;
   using Small = Adj<4>;

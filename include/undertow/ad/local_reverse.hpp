@@ -100,6 +100,32 @@ struct LocalTape {
       }
     }
   }
+  /// The sweep for M seeds at once (a vector reverse): `adjoint` holds (Cap + 1) M
+  /// values, statement i's M adjoints at [i M, i M + M). Each seed gets what
+  /// reverse() gives it alone, up to the sign of zeros: a zero adjoint passes
+  /// nothing on, seed by seed (an infinite partial times a zero adjoint is not a
+  /// NaN). The recording is shared; the inner loop over seeds vectorises.
+  template <int M>
+  KOKKOS_INLINE_FUNCTION void reverse_seeds(double* adjoint) const {
+    if constexpr (M == 1) {
+      reverse(adjoint);
+    } else {
+      for (int i = size - 1; i >= 0; --i) {
+        double a[M];
+        bool any = false;
+        for (int m = 0; m < M; ++m) {
+          a[m] = adjoint[i * M + m];
+          any = any || a[m] != 0.0;
+        }
+        if (!any) continue;
+        for (int j = first_arg[i]; j < first_arg[i + 1]; ++j) {
+          const double p = partial[j];
+          double* target = adjoint + arg[j] * M;
+          for (int m = 0; m < M; ++m) target[m] += (p == 0.0 || a[m] == 0.0) ? 0.0 : p * a[m];
+        }
+      }
+    }
+  }
 };
 
 /// Every expression over Adj<Cap> numbers (CRTP). An expression E has `val`, the

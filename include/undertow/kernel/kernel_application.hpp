@@ -24,8 +24,15 @@
 //     one offset at a time; the offsets are unrolled at compile time and Dual's
 //     structural zeros remove the terms of unseeded inputs (row_assembly.hpp).
 // Both are deterministic; they agree to round-off, not bitwise. The scatter forms
-// seed forward. No tape, heap or virtual call on any path (docs/kernels.md). adjoint() does not exchange, zero
-// or fold anything: that is the caller's (usually a Program's) business.
+// seed forward.
+// * adjoint<M>(): M adjoints in one call (a vector reverse, M in {1, 2, 4, 8}):
+//   adjoint fields have M times the components, seed-major like tangents; seed s
+//   gets what a call with seed s alone gives it. The gather on local reverses
+//   records each cell once and sweeps all seeds together; the other forms run once
+//   per seed.
+// No tape, heap or virtual call on any path (docs/kernels.md). adjoint() does not
+// exchange, zero or fold anything: that is the caller's (usually a Program's)
+// business.
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -101,22 +108,26 @@ class KernelApplication {
   /// `method` chooses how the gather differentiates one cell (the scatter forms
   /// always seed forward). An input whose adjoint field is empty (`Field<double>()`)
   /// is passive: it gets no adjoint, and the local reverse treats it as a constant.
+  /// M seeds at once: adjoint fields with M * components components, seed-major
+  /// (component s * ncomp + c).
+  template <int M = 1>
   void adjoint(const OutputFields& output_adjoints, const InputFields& input_adjoints, AdjointForm form,
                LocalDerivative method = LocalDerivative::Automatic) const {
+    static_assert(M == 1 || M == 2 || M == 4 || M == 8, "adjoint<M>: M (seeds at once) is 1, 2, 4 or 8");
     bool any_active = false;
     for (int f = 0; f < NI; ++f) {
       if (!input_adjoints[f].valid()) continue;
-      check_aux(input_adjoints[f], inputs_[f], 1, "input adjoint");
+      check_aux(input_adjoints[f], inputs_[f], M, "input adjoint");
       any_active = true;
     }
-    for (int f = 0; f < NO; ++f) check_aux(output_adjoints[f], outputs_[f], 1, "output adjoint");
+    for (int f = 0; f < NO; ++f) check_aux(output_adjoints[f], outputs_[f], M, "output adjoint");
     if (!any_active) return;
     if (form == AdjointForm::Gather) {
       if (method == LocalDerivative::Automatic) method = automatic_local_derivative<K>();
-      adjoint_gather(input_adjoints, output_adjoints, method);
+      adjoint_gather<M>(input_adjoints, output_adjoints, method);
       return;
     }
-    adjoint_scatter(input_adjoints, output_adjoints, /*atomic=*/form == AdjointForm::ScatterAtomic);
+    adjoint_scatter<M>(input_adjoints, output_adjoints, /*atomic=*/form == AdjointForm::ScatterAtomic);
   }
 
   /// Ghost width the inputs need for a Gather adjoint (2r: the stencils of the
@@ -124,6 +135,7 @@ class KernelApplication {
   static constexpr int gather_input_ghost() { return 2 * K::stencil.radius; }
 
  private:
+  template <int M>
   void adjoint_gather(const InputFields& input_adjoints, const OutputFields& output_adjoints,
                       LocalDerivative method) const {
     const Decomposition& dec = inputs_[0].decomposition();
@@ -162,7 +174,7 @@ class KernelApplication {
       // A kernel that declares the seeded forward form is never compiled on Adj
       // numbers (the way out for a body the expression templates do not take).
       if constexpr (detail::DeclaredLocalDerivative<K>::value != LocalDerivative::SeededForward) {
-        detail::launch_local_gather_adjoint<K>(data, lo, hi);
+        detail::launch_local_gather_adjoint<K, M>(data, lo, hi);
         return;
       } else {
         throw Error(
@@ -171,11 +183,17 @@ class KernelApplication {
       }
     }
     const detail::Rows rows(K::stencil.dim, lo, hi);
-    detail::launch_gather_adjoint<K>(data, rows, safe_lo, safe_hi);
+    for (int s = 0; s < M; ++s)
+      detail::launch_gather_adjoint<K>(detail::seed_row_data(data, s), rows, safe_lo, safe_hi);
   }
 
+  template <int M>
   void adjoint_scatter(const InputFields& input_adjoints, const OutputFields& output_adjoints, bool atomic) const {
-    const detail::RowData<K> data = detail::make_row_data(kernel_, inputs_, outputs_, input_adjoints, output_adjoints);
+    const detail::RowData<K> all = detail::make_row_data(kernel_, inputs_, outputs_, input_adjoints, output_adjoints);
+    for (int s = 0; s < M; ++s) adjoint_scatter(detail::seed_row_data(all, s), atomic);
+  }
+
+  void adjoint_scatter(const detail::RowData<K>& data, bool atomic) const {
     const Index3 n = inputs_[0].decomposition().owned_cells();
     if (atomic) {
       const detail::Rows rows(K::stencil.dim, {0, 0, 0}, n);

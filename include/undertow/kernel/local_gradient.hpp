@@ -54,23 +54,27 @@ struct TapedInput {
 
 /// The recorded evaluation and the reverse sweep behind local_gradient, for any
 /// taped accessor `in` over `tape` (which holds the G inputs already): g as there.
-template <int Cap, class K, class In>
+/// With M seeds, out_bar holds M blocks of K::output_values and g M blocks of G
+/// (seed-major): one recording, one vector sweep (LocalTape::reverse_seeds).
+template <int Cap, class K, class In, int M = 1>
 KOKKOS_INLINE_FUNCTION bool local_reverse(const K& kernel, const In& in, LocalTape<Cap>& tape, const double* out_bar,
                                           double* g) {
-  constexpr int G = local_gradient_size<K>();
+  constexpr int G = local_gradient_size<K>(), O = K::output_values;
   static_assert(G < Cap, "the tape capacity must exceed the number of inputs (stencil size x input values)");
   CellOutput<K, Adj<Cap>> out;
   kernel(in, out);
   if (tape.overflowed()) {
-    for (int q = 0; q < G; ++q) g[q] = 0.0;
+    for (int q = 0; q < M * G; ++q) g[q] = 0.0;
     return false;
   }
-  double adjoint[Cap + 1];
-  for (int i = 0; i < tape.size; ++i) adjoint[i] = 0.0;
-  adjoint[Cap] = 0.0;
-  for (int o = 0; o < K::output_values; ++o) adjoint[out.v[o].idx] += out_bar[o];
-  tape.reverse(adjoint);
-  for (int q = 0; q < G; ++q) g[q] = adjoint[q];
+  double adjoint[(Cap + 1) * M];
+  for (int i = 0; i < tape.size * M; ++i) adjoint[i] = 0.0;
+  for (int m = 0; m < M; ++m) adjoint[Cap * M + m] = 0.0;
+  for (int o = 0; o < O; ++o)
+    for (int m = 0; m < M; ++m) adjoint[out.v[o].idx * M + m] += out_bar[m * O + o];
+  tape.template reverse_seeds<M>(adjoint);
+  for (int m = 0; m < M; ++m)
+    for (int q = 0; q < G; ++q) g[m * G + q] = adjoint[q * M + m];
   return true;
 }
 

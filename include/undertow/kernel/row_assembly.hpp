@@ -124,6 +124,19 @@ RowData<K> make_row_data(const K& kernel, const std::array<Field<double>, K::num
   return d;
 }
 
+/// The RowData of seed s of vector adjoint fields (s * ncomp components further
+/// along every adjoint pointer): a scalar assembly on it handles that seed alone.
+template <class K>
+RowData<K> seed_row_data(RowData<K> d, int s) {
+  for (int f = 0; f < K::num_inputs; ++f) {
+    if (d.in_aux[f]) d.in_aux[f] += s * K::input_components(f) * d.in_stride[f][0];
+  }
+  for (int f = 0; f < K::num_outputs; ++f) {
+    if (d.out_aux[f]) d.out_aux[f] += s * K::output_components(f) * d.out_stride[f][0];
+  }
+  return d;
+}
+
 /// Compile-time loop Q = First .. Count-1 calling f.template step<Q>().
 template <int Q, int Count>
 struct Unroll {

@@ -60,6 +60,8 @@ struct BoundaryConditions {
 /// applies the linear part only. `linear_only` drops Dirichlet offsets.
 void apply_boundary(const Field<double>& f, const BoundaryConditions& bc, int components, int directions,
                     bool linear_only);
+/// The transpose, on an adjoint field of any number of seeds (f_bar.components()
+/// = seeds * components, seed-major).
 void apply_boundary_transpose(const Field<double>& f_bar, const BoundaryConditions& bc, int components);
 
 /// Throws if the conditions cannot apply to `f` (a reflect component out of

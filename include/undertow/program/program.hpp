@@ -132,10 +132,19 @@ class Program {
   void run_reverse(Section s = Section::Step);
   /// Allocates N tangent directions per variable (zeroed). N in {1, 2, 4, 8}.
   void prepare_tangent(int directions);
+  /// A vector reverse: M adjoint seeds per variable (M in {1, 2, 4, 8}; adjoints
+  /// zeroed, objective adjoints 1). One run_reverse then computes M adjoints,
+  /// seed-major like tangents (component s * ncomp + c is seed s), sharing the
+  /// recorded forward, one local-reverse recording per cell and one halo message
+  /// per neighbour; seed s gets what a one-seed reverse seeded with seed s gives.
+  /// Linear solves take one seed only (an error otherwise).
+  void prepare_reverse(int seeds);
+  int reverse_seeds() const { return static_cast<int>(objective_adjoints_.size()); }
   void run_tangent(Section s = Section::Step);
 
   // ---- fields and scalars ----
   const Field<double>& value(Var v) const { return var(v).value; }
+  /// Adjoint of v: reverse_seeds() * components components, seed-major.
   const Field<double>& adjoint(Var v) const { return var(v).adjoint; }
   /// Tangent of v: directions * components components, direction-major.
   const Field<double>& tangent(Var v) const;
@@ -154,8 +163,12 @@ class Program {
   const std::vector<double>& objective_tangent() const { return objective_tangent_; }
   void zero_objective_tangent() { objective_tangent_.assign(objective_tangent_.size(), 0.0); }
   /// The adjoint of the objective (1 for a gradient); constant through reverse.
-  double objective_adjoint() const { return objective_adjoint_; }
-  void set_objective_adjoint(double jbar) { objective_adjoint_ = jbar; }
+  /// With several reverse seeds: seed 0's; the setter sets every seed's.
+  double objective_adjoint() const { return objective_adjoints_[0]; }
+  void set_objective_adjoint(double jbar) { objective_adjoints_.assign(objective_adjoints_.size(), jbar); }
+  /// The objective's adjoint per reverse seed (one value per seed).
+  const std::vector<double>& objective_adjoints() const { return objective_adjoints_; }
+  void set_objective_adjoints(const std::vector<double>& jbar);
 
   // ---- introspection ----
   const Decomposition& decomposition() const { return *decomp_; }
@@ -209,7 +222,7 @@ class Program {
   int directions_ = 0;
   double objective_ = 0.0;
   std::vector<double> objective_tangent_;
-  double objective_adjoint_ = 1.0;
+  std::vector<double> objective_adjoints_ = {1.0};
   std::int64_t elided_ = 0;
   std::int64_t step_index_ = 0;
   // set while an operation runs, for recorded()
@@ -313,11 +326,11 @@ class KernelOperation : public Operation {
         const HaloPattern pattern = K::stencil.shape == StencilShape::Box ? HaloPattern::Box : HaloPattern::Star;
         exchange_all(p.halo(pattern, r), out_bar, std::make_index_sequence<K::num_outputs>{});
       }
-      app.adjoint(out_bar, in_bar, AdjointForm::Gather, method_);
+      adjoint_seeds(app, out_bar, in_bar, AdjointForm::Gather, p.reverse_seeds());
       // Outputs were overwritten: their adjoint is now zero (ghost copies too).
       for (int f = 0; f < K::num_outputs; ++f) fill_all(out_bar[f], 0.0);
     } else {
-      app.adjoint(out_bar, in_bar, form_);
+      adjoint_seeds(app, out_bar, in_bar, form_, p.reverse_seeds());
       for (int f = 0; f < K::num_inputs; ++f) {
         if (r > 0 && in_bar[f].valid()) p.var(in_[f]).ghost_adjoint_pending = true;
       }
@@ -326,6 +339,26 @@ class KernelOperation : public Operation {
   }
 
  private:
+  void adjoint_seeds(const KernelApplication<K>& app, const typename KernelApplication<K>::OutputFields& out_bar,
+                     const typename KernelApplication<K>::InputFields& in_bar, AdjointForm form, int seeds) const {
+    switch (seeds) {
+      case 1:
+        app.template adjoint<1>(out_bar, in_bar, form, method_);
+        break;
+      case 2:
+        app.template adjoint<2>(out_bar, in_bar, form, method_);
+        break;
+      case 4:
+        app.template adjoint<4>(out_bar, in_bar, form, method_);
+        break;
+      case 8:
+        app.template adjoint<8>(out_bar, in_bar, form, method_);
+        break;
+      default:
+        throw Error("reverse seeds must be 1, 2, 4 or 8, got " + std::to_string(seeds));
+    }
+  }
+
   template <std::size_t... I>
   static void exchange_all(Halo& h, const typename KernelApplication<K>::OutputFields& f, std::index_sequence<I...>) {
     h.exchange(f[I]...);

@@ -67,8 +67,9 @@ struct RowTapedInput {
 };
 
 /// g of one cell by the seeded forward form: the kernel on Dual numbers seeded at
-/// each offset Q in turn (the reference, and the fallback of a full tape).
-template <class K>
+/// each offset Q in turn (the reference, and the fallback of a full tape); M
+/// seeds as in local_reverse.
+template <class K, int M = 1>
 struct SeededCellGradient {
   const RowData<K>& data;
   const double* const* at;
@@ -81,36 +82,40 @@ struct SeededCellGradient {
     const RowSeededInput<K, o[0], o[1], o[2]> in{data, at, p};
     CellOutput<K, Dual<double, K::input_values>> out;
     data.kernel(in, out);
-    for (int v = 0; v < K::input_values; ++v) {
-      double sum = 0.0;
-      for (int m = 0; m < K::output_values; ++m) sum = zadd(sum, zmul(out_bar[m], out.v[m].d[v]));
-      g[Q * K::input_values + v] = sum;
-    }
+    constexpr int O = K::output_values;
+    for (int s = 0; s < M; ++s)
+      for (int v = 0; v < K::input_values; ++v) {
+        double sum = 0.0;
+        for (int o = 0; o < O; ++o) sum = zadd(sum, zmul(out_bar[s * O + o], out.v[o].d[v]));
+        g[s * local_gradient_size<K>() + Q * K::input_values + v] = sum;
+      }
   }
 };
 
-/// g(c) (local_gradient_size<K>() values) into `g`; zero beyond a wall.
-template <class K>
+/// g(c) (local_gradient_size<K>() values per seed, seed-major) into `g`; zero
+/// beyond a wall. Seed s of output slot o is component s * ncomp + comp of its field.
+template <class K, int M = 1>
 KOKKOS_INLINE_FUNCTION void cell_gradient(const RowData<K>& data, const Index3& c, double* g) {
-  constexpr int G = local_gradient_size<K>();
+  constexpr int G = local_gradient_size<K>(), O = K::output_values;
   constexpr int Cap = TapeCapacity<K>::value;
   if (!data.inside_domain(c[0], c[1], c[2])) {
-    for (int q = 0; q < G; ++q) g[q] = 0.0;
+    for (int q = 0; q < M * G; ++q) g[q] = 0.0;
     return;
   }
   const double* at[K::num_inputs];
   for (int f = 0; f < K::num_inputs; ++f) at[f] = data.in[f] + cell_offset<K>(data.in_stride[f], c);
-  double out_bar[K::output_values];
-  constexpr SlotTable<K::output_values> slots = output_slot_table<K>();
-  for (int m = 0; m < K::output_values; ++m) {
-    const int f = slots.field[m];
-    out_bar[m] = data.out_aux[f][cell_offset<K>(data.out_stride[f], c) + slots.comp[m] * data.out_stride[f][0]];
-  }
+  double out_bar[M * O];
+  constexpr SlotTable<O> slots = output_slot_table<K>();
+  for (int s = 0; s < M; ++s)
+    for (int o = 0; o < O; ++o) {
+      const int f = slots.field[o], comp = s * K::output_components(f) + slots.comp[o];
+      out_bar[s * O + o] = data.out_aux[f][cell_offset<K>(data.out_stride[f], c) + comp * data.out_stride[f][0]];
+    }
   LocalTape<Cap> tape;
   tape.add_inputs(G);
   const RowTapedInput<K, Cap> in{data, at, c, &tape};
-  if (local_reverse<Cap, K>(data.kernel, in, tape, out_bar, g)) return;
-  SeededCellGradient<K> seeded{data, at, c, out_bar, g};
+  if (local_reverse<Cap, K, RowTapedInput<K, Cap>, M>(data.kernel, in, tape, out_bar, g)) return;
+  SeededCellGradient<K, M> seeded{data, at, c, out_bar, g};
   Unroll<0, K::stencil.size()>::run(seeded);
 }
 
@@ -154,8 +159,9 @@ struct LocalGatherTiles {
   }
 };
 
-/// The gather of one cell d from the slices in scratch (offsets unrolled, ascending).
-template <class K>
+/// The gather of one cell d from the slices in scratch (offsets unrolled,
+/// ascending), for each of M seeds.
+template <class K, int M = 1>
 struct GatherFromSlices {
   const LocalGatherTiles& tiles;
   const double* buffer;
@@ -163,7 +169,7 @@ struct GatherFromSlices {
   int cross_inner;  // slice extent along the inner dimension
   int slice_values;
   Index3 d;
-  double acc[K::input_values];
+  double acc[M][K::input_values];
   template <int Q>
   KOKKOS_FORCEINLINE_FUNCTION void step() {
     constexpr Index3 o = K::stencil.offset(Q);
@@ -171,9 +177,11 @@ struct GatherFromSlices {
     const int r = tiles.roll, m = tiles.mid, i = tiles.inner;
     const int slot = (d[r] - o[r] - first[r] + tiles.halo[r]) % tiles.window;
     const int cm = d[m] - o[m] - first[m] + tiles.halo[m], ci = d[i] - o[i] - first[i] + tiles.halo[i];
-    const double* g = buffer + std::size_t(slot) * slice_values +
-                      (std::size_t(cm) * cross_inner + ci) * local_gradient_size<K>() + Q * V;
-    for (int v = 0; v < V; ++v) acc[v] += g[v];
+    constexpr int G = local_gradient_size<K>();
+    const double* g =
+        buffer + std::size_t(slot) * slice_values + (std::size_t(cm) * cross_inner + ci) * (M * G) + Q * V;
+    for (int s = 0; s < M; ++s)
+      for (int v = 0; v < V; ++v) acc[s][v] += g[s * G + v];
   }
 };
 
@@ -181,10 +189,10 @@ struct GatherFromSlices {
 /// cells, a barrier, the gather of the row it completes in parallel, a barrier
 /// (the next slice overwrites the oldest). A team of one thread (host execution
 /// spaces) runs the same loops in order.
-template <class K, class Member>
+template <class K, int M, class Member>
 KOKKOS_INLINE_FUNCTION void local_gather_tile(const Member& member, const RowData<K>& shared,
                                               const LocalGatherTiles& tiles, double* buffer) {
-  constexpr int G = local_gradient_size<K>();
+  constexpr int G = M * local_gradient_size<K>();  // per cell, all seeds
   const RowData<K> data = shared;
   Index3 first, size;
   tiles.tile(member.league_rank(), first, size);
@@ -200,7 +208,7 @@ KOKKOS_INLINE_FUNCTION void local_gather_tile(const Member& member, const RowDat
       c[r] = x;
       c[m] = first[m] - hm + cm;
       c[i] = first[i] - hn + ci;
-      cell_gradient<K>(data, c, slice + std::size_t(cell) * G);
+      cell_gradient<K, M>(data, c, slice + std::size_t(cell) * G);
     });
     member.team_barrier();
     const int y = x - hr;  // its transposed stencil is complete now
@@ -211,14 +219,17 @@ KOKKOS_INLINE_FUNCTION void local_gather_tile(const Member& member, const RowDat
       d[r] = y;
       d[m] = first[m] + cell / size[i];
       d[i] = first[i] + cell % size[i];
-      GatherFromSlices<K> gather{tiles, buffer, first, cross_inner, slice_values, d, {}};
-      for (int v = 0; v < K::input_values; ++v) gather.acc[v] = 0.0;
+      GatherFromSlices<K, M> gather{tiles, buffer, first, cross_inner, slice_values, d, {}};
+      for (int s = 0; s < M; ++s)
+        for (int v = 0; v < K::input_values; ++v) gather.acc[s][v] = 0.0;
       Unroll<0, K::stencil.size()>::run(gather);
-      for (int v = 0; v < K::input_values; ++v) {
-        const int f = slots.field[v];
-        if (!data.in_aux[f]) continue;  // a passive input
-        data.in_aux[f][cell_offset<K>(data.in_stride[f], d) + slots.comp[v] * data.in_stride[f][0]] += gather.acc[v];
-      }
+      for (int s = 0; s < M; ++s)
+        for (int v = 0; v < K::input_values; ++v) {
+          const int f = slots.field[v];
+          if (!data.in_aux[f]) continue;  // a passive input
+          const int comp = s * K::input_components(f) + slots.comp[v];
+          data.in_aux[f][cell_offset<K>(data.in_stride[f], d) + comp * data.in_stride[f][0]] += gather.acc[s][v];
+        }
     });
     member.team_barrier();
   }
@@ -228,13 +239,13 @@ KOKKOS_INLINE_FUNCTION void local_gather_tile(const Member& member, const RowDat
 /// Threads per tile: one on host execution spaces (a core works through its
 /// tile in cache), as many as the device likes elsewhere. `team_size` 0: that default (tests set others; the result is
 /// bitwise the same for any).
-template <class K>
+template <class K, int M = 1>
 void launch_local_gather_adjoint(const RowData<K>& data, const Index3& lo, const Index3& hi, int team_size = 0) {
   const LocalGatherTiles tiles(K::stencil.dim, K::stencil.radius, lo, hi);
   if (tiles.tiles() == 0) return;
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = Policy::member_type;
-  const std::size_t bytes = tiles.scratch_doubles(local_gradient_size<K>()) * sizeof(double);
+  const std::size_t bytes = tiles.scratch_doubles(M * local_gradient_size<K>()) * sizeof(double);
   Policy policy = team_size > 0      ? Policy(tiles.tiles(), team_size)
                   : host_execution() ? Policy(tiles.tiles(), 1)
                                      : Policy(tiles.tiles(), Kokkos::AUTO);
@@ -242,7 +253,7 @@ void launch_local_gather_adjoint(const RowData<K>& data, const Index3& lo, const
   Kokkos::parallel_for(
       "undertow::kernel_adjoint_local_gather", policy, KOKKOS_LAMBDA(const Member& member) {
         double* buffer = static_cast<double*>(member.team_scratch(1).get_shmem(bytes));
-        local_gather_tile<K>(member, data, tiles, buffer);
+        local_gather_tile<K, M>(member, data, tiles, buffer);
       });
 }
 
