@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/sw_update_case.hpp"
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
 #include "undertow/solvers/advection.hpp"
@@ -266,21 +267,10 @@ TEST_CASE("local gradients equal the seeded forward derivatives on the solvers' 
                  both_signs);
   }
   {
-    namespace sw = solvers::shallow_water;
-    sw::Update update;
-    update.dt_over_dx = 0.01;
-    update.dt_over_dy = 0.02;
-    update.smoothing = 0.01;
-    // Depth ~10, currents of both signs, a rough bed, some land cells (walls).
-    const auto sea = [](int f, int c, std::int64_t i, std::int64_t j, std::int64_t) {
-      if (f == 0 && c == 0) return 10.0 + std::sin(0.9 * double(i) + 0.4 * double(j));
-      if (f == 0) return 2.0 * std::cos(0.7 * double(i) - 1.1 * double(j) + c);
-      if (f == 1) return -0.5 + 0.3 * std::sin(1.3 * double(i) * double(j));
-      return (i + 2 * j) % 5 == 0 ? 0.0 : 1.0;  // the mask
-    };
-    check_kernel("shallow-water update", update, GridSpec::rect(8, 7, {true, true}), sea);
-    sw::GaugeTerm gauge;
-    check_kernel("shallow-water gauge term", gauge, GridSpec::rect(8, 7, {true, true}), sea);
+    check_kernel("shallow-water update", undertow_test::sw_update(), GridSpec::rect(8, 7, {true, true}),
+                 undertow_test::sw_sea);
+    solvers::shallow_water::GaugeTerm gauge;
+    check_kernel("shallow-water gauge term", gauge, GridSpec::rect(8, 7, {true, true}), undertow_test::sw_sea);
   }
 }
 

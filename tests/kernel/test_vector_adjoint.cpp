@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/sw_update_case.hpp"
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
-#include "undertow/solvers/shallow_water_kernels.hpp"
 
 using namespace undertow;
 
@@ -133,22 +133,13 @@ TEST_CASE("vector adjoints equal one scalar adjoint per seed on the test kernels
 }
 
 TEST_CASE("vector adjoints equal one scalar adjoint per seed on the shallow-water update", "[kernel][vector]") {
-  namespace sw = solvers::shallow_water;
-  sw::Update update;
-  update.dt_over_dx = 0.01;
-  update.dt_over_dy = 0.02;
-  update.smoothing = 0.01;
-  const auto sea = [](int f, int c, std::int64_t i, std::int64_t j, std::int64_t) {
-    if (f == 0 && c == 0) return 10.0 + std::sin(0.9 * double(i) + 0.4 * double(j));
-    if (f == 0) return 2.0 * std::cos(0.7 * double(i) - 1.1 * double(j) + c);
-    if (f == 1) return -0.5 + 0.3 * std::sin(1.3 * double(i) * double(j));
-    return (i + 2 * j) % 5 == 0 ? 0.0 : 1.0;  // the mask
-  };
+  using Update = solvers::shallow_water::Update;
   const int n = undertow_test::world_size();
-  std::array<bool, sw::Update::num_inputs> active;
+  std::array<bool, Update::num_inputs> active;
   active.fill(true);
   active.back() = false;  // the land mask is data
-  check_kernel("shallow-water update", update, GridSpec::rect(6 + 3 * n, 7, {true, true}), sea, active);
+  check_kernel("shallow-water update", undertow_test::sw_update(), GridSpec::rect(6 + 3 * n, 7, {true, true}),
+               undertow_test::sw_sea, active);
 }
 
 TEST_CASE("vector adjoint fields of the wrong size are refused", "[kernel][vector][errors]") {

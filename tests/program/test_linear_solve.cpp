@@ -365,6 +365,10 @@ TEST_CASE("linear solve: statistics, and the adjoint costs one solve like the pr
   CHECK(max_abs(p.adjoint(s.x)) == 0.0);
   CHECK(max_abs(p.adjoint(s.b)) > 0.0);
   CHECK(p.describe().find("by CG (Jacobi") != std::string::npos);
+  // A vector reverse is refused: linear solves reverse one seed at a time.
+  p.prepare_reverse(2);
+  p.run_forward_record();
+  CHECK_THROWS_WITH(p.run_reverse(), Catch::Matchers::Contains("a vector reverse (2 seeds) is not supported"));
 }
 
 TEST_CASE("linear solve: an iteration cap that is too small is an error on every rank", "[linear_solve][errors]") {

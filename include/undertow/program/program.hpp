@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -284,22 +285,8 @@ class KernelOperation : public Operation {
     typename KernelApplication<K>::OutputFields out_dot;
     for (int f = 0; f < K::num_inputs; ++f) in_dot[f] = p.var(in_[f]).tangent;
     for (int f = 0; f < K::num_outputs; ++f) out_dot[f] = p.var(out_[f]).tangent;
-    switch (directions) {
-      case 1:
-        app.template tangent<1>(in_dot, out_dot);
-        break;
-      case 2:
-        app.template tangent<2>(in_dot, out_dot);
-        break;
-      case 4:
-        app.template tangent<4>(in_dot, out_dot);
-        break;
-      case 8:
-        app.template tangent<8>(in_dot, out_dot);
-        break;
-      default:
-        throw Error("tangent directions must be 1, 2, 4 or 8, got " + std::to_string(directions));
-    }
+    with_width(directions, "tangent directions",
+               [&](auto n) { app.template tangent<decltype(n)::value>(in_dot, out_dot); });
   }
 
   void reverse(Program& p) override {
@@ -341,21 +328,25 @@ class KernelOperation : public Operation {
  private:
   void adjoint_seeds(const KernelApplication<K>& app, const typename KernelApplication<K>::OutputFields& out_bar,
                      const typename KernelApplication<K>::InputFields& in_bar, AdjointForm form, int seeds) const {
-    switch (seeds) {
+    with_width(seeds, "reverse seeds",
+               [&](auto m) { app.template adjoint<decltype(m)::value>(out_bar, in_bar, form, method_); });
+  }
+
+  /// f(std::integral_constant<int, n>{}) for the vector widths the kernels are
+  /// compiled for (tangent directions, reverse seeds).
+  template <class F>
+  static void with_width(int n, const char* what, F&& f) {
+    switch (n) {
       case 1:
-        app.template adjoint<1>(out_bar, in_bar, form, method_);
-        break;
+        return f(std::integral_constant<int, 1>{});
       case 2:
-        app.template adjoint<2>(out_bar, in_bar, form, method_);
-        break;
+        return f(std::integral_constant<int, 2>{});
       case 4:
-        app.template adjoint<4>(out_bar, in_bar, form, method_);
-        break;
+        return f(std::integral_constant<int, 4>{});
       case 8:
-        app.template adjoint<8>(out_bar, in_bar, form, method_);
-        break;
+        return f(std::integral_constant<int, 8>{});
       default:
-        throw Error("reverse seeds must be 1, 2, 4 or 8, got " + std::to_string(seeds));
+        throw Error(std::string(what) + " must be 1, 2, 4 or 8, got " + std::to_string(n));
     }
   }
 
