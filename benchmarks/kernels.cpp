@@ -422,6 +422,11 @@ std::vector<Variant<K>> variants() {
       {"adjoint gather seeded forward",
        [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::Gather, LocalDerivative::SeededForward); },
        adjoint, Kind::Adjoint},
+      {"adjoint gather seeded forward, 4 seeds (per seed)",
+       [](Setup<K>& s) {
+         s.app->template adjoint<4>(s.out_bar4, s.in_bar4, AdjointForm::Gather, LocalDerivative::SeededForward);
+       },
+       8 * (NI + 4 * NO + 2 * 4 * NI) / 4, Kind::Adjoint4, 4},
       {"adjoint scatter-atomic", [](Setup<K>& s) { s.app->adjoint(s.out_bar, s.in_bar, AdjointForm::ScatterAtomic); },
        adjoint, Kind::ScatterAdjoint},
       {"adjoint scatter-coloured",

@@ -373,9 +373,9 @@ int main(int argc, char** argv) {
       const double target = info.linear ? 1.3 : 2.0;
       const double cells = static_cast<double>(sub.cells);
       // A vector reverse of 4 seeds (Program::prepare_reverse), per seed; linear
-      // solves reverse one seed at a time, so those solvers have none.
+      // solves reverse one seed at a time, so the solvers with one have none (0).
       double reverse4 = 0;
-      if (!info.linear) {
+      if (!sub.solve_stats) {
         p.prepare_reverse(4);
         for (int id = 0; id < p.variable_count(); ++id) {
           if (p.role(Var{id}) == VarRole::State) fill_random(p.adjoint(Var{id}), 3000 + static_cast<std::uint64_t>(id));

@@ -28,7 +28,8 @@
 // * adjoint<M>(): M adjoints in one call (a vector reverse, M in {1, 2, 4, 8}):
 //   adjoint fields have M times the components, seed-major like tangents; seed s
 //   gets what a call with seed s alone gives it. The gather on local reverses
-//   records each cell once and sweeps all seeds together; the other forms run once
+//   records each cell once and sweeps all seeds together, the seeded gather
+//   evaluates each cell and offset once for all seeds; the scatter forms run once
 //   per seed.
 // No tape, heap or virtual call on any path (docs/kernels.md). adjoint() does not
 // exchange, zero or fold anything: that is the caller's (usually a Program's)
@@ -183,8 +184,7 @@ class KernelApplication {
       }
     }
     const detail::Rows rows(K::stencil.dim, lo, hi);
-    for (int s = 0; s < M; ++s)
-      detail::launch_gather_adjoint<K>(detail::seed_row_data(data, s), rows, safe_lo, safe_hi);
+    detail::launch_gather_adjoint<K, M>(data, rows, safe_lo, safe_hi);
   }
 
   template <int M>

@@ -290,15 +290,16 @@ UNDERTOW_FLATTEN KOKKOS_FUNCTION void tangent_row(const RowData<K>& shared, Inde
 
 /// One cell d of the gather adjoint: acc = sum over offsets q (in Stencil order)
 /// of sum_m out_bar_m(d - o_q) * d out_m(d - o_q) / d in(d); offsets whose cell
-/// lies beyond a wall are skipped when Checked.
-template <class K, bool Checked>
+/// lies beyond a wall are skipped when Checked. With M seeds (adjoint fields of
+/// M * ncomp components, seed-major) each Dual evaluation serves every seed.
+template <class K, bool Checked, int M = 1>
 struct GatherCell {
   static constexpr int Dim = K::stencil.dim;
   const RowData<K>& data;
   const double* const* at_in;   // inputs at d
   const double* const* at_bar;  // output adjoints at d
   Index3 d;
-  double acc[K::input_values];
+  double acc[M][K::input_values];
 
   template <int Q>
   KOKKOS_FORCEINLINE_FUNCTION void step() {
@@ -310,30 +311,34 @@ struct GatherCell {
     const RowSeededInput<K, o[0], o[1], o[2]> in{data, at, c};
     CellOutput<K, Dual<double, K::input_values>> out;
     data.kernel(in, out);
-    double contribution[K::input_values];
-    for (int s = 0; s < K::input_values; ++s) contribution[s] = 0.0;
     constexpr SlotTable<K::output_values> slots = output_slot_table<K>();
-    for (int m = 0; m < K::output_values; ++m) {
-      const int f = slots.field[m];
-      const double w = at_bar[f][rel<Dim>(data.out_stride[f], slots.comp[m], -o[0], -o[1], -o[2])];
-      for (int s = 0; s < K::input_values; ++s) contribution[s] = zadd(contribution[s], zmul(w, out.v[m].d[s]));
+    for (int seed = 0; seed < M; ++seed) {
+      double contribution[K::input_values];
+      for (int s = 0; s < K::input_values; ++s) contribution[s] = 0.0;
+      for (int m = 0; m < K::output_values; ++m) {
+        const int f = slots.field[m], comp = seed * K::output_components(f) + slots.comp[m];
+        const double w = at_bar[f][rel<Dim>(data.out_stride[f], comp, -o[0], -o[1], -o[2])];
+        for (int s = 0; s < K::input_values; ++s) contribution[s] = zadd(contribution[s], zmul(w, out.v[m].d[s]));
+      }
+      for (int s = 0; s < K::input_values; ++s) acc[seed][s] = zadd(acc[seed][s], contribution[s]);
     }
-    for (int s = 0; s < K::input_values; ++s) acc[s] = zadd(acc[s], contribution[s]);
   }
 
   KOKKOS_FORCEINLINE_FUNCTION void run(double* const* in_bar) {
-    for (int s = 0; s < K::input_values; ++s) acc[s] = 0.0;
+    for (int seed = 0; seed < M; ++seed)
+      for (int s = 0; s < K::input_values; ++s) acc[seed][s] = 0.0;
     Unroll<0, K::stencil.size()>::run(*this);
     constexpr SlotTable<K::input_values> slots = input_slot_table<K>();
-    for (int s = 0; s < K::input_values; ++s) {
-      const int f = slots.field[s];
-      if (in_bar[f]) in_bar[f][slots.comp[s] * data.in_stride[f][0]] += acc[s];  // null: a passive input
-    }
+    for (int seed = 0; seed < M; ++seed)
+      for (int s = 0; s < K::input_values; ++s) {
+        const int f = slots.field[s], comp = seed * K::input_components(f) + slots.comp[s];
+        if (in_bar[f]) in_bar[f][comp * data.in_stride[f][0]] += acc[seed][s];  // null: a passive input
+      }
   }
 };
 
 /// Gather adjoint of the cells [begin, end) of the row through p.
-template <class K, bool Checked>
+template <class K, bool Checked, int M>
 UNDERTOW_FLATTEN KOKKOS_FUNCTION void gather_run(const RowData<K>& shared, Index3 p, int begin, int end) {
   constexpr int NI = K::num_inputs, NO = K::num_outputs, inner = K::stencil.dim - 1;
   const RowData<K> data = shared;
@@ -358,14 +363,14 @@ UNDERTOW_FLATTEN KOKKOS_FUNCTION void gather_run(const RowData<K>& shared, Index
     for (int f = 0; f < NO; ++f) at_ob[f] = ob0[f] + t;
     Index3 q = p;
     q[inner] = begin + t;
-    GatherCell<K, Checked> cell{data, at_in, at_ob, q, {}};
+    GatherCell<K, Checked, M> cell{data, at_in, at_ob, q, {}};
     cell.run(at_bar_in);
   }
 }
 
 /// Gather adjoint of one work item: the part of the row whose transposed stencil
 /// stays inside the domain ([safe_lo, safe_hi)) runs without wall tests.
-template <class K>
+template <class K, int M>
 KOKKOS_INLINE_FUNCTION void gather_item(const RowData<K>& data, const Rows& rows, const Index3& safe_lo,
                                         const Index3& safe_hi, std::int64_t w) {
   Index3 p;
@@ -380,9 +385,9 @@ KOKKOS_INLINE_FUNCTION void gather_item(const RowData<K>& data, const Rows& rows
   int a1 = row_safe ? (safe_hi[inner] < end ? safe_hi[inner] : end) : end;
   if (a0 > end) a0 = end;
   if (a1 < a0) a1 = a0;
-  if (a0 > start) gather_run<K, true>(data, p, start, a0);
-  if (a1 > a0) gather_run<K, false>(data, p, a0, a1);
-  if (end > a1) gather_run<K, true>(data, p, a1, end);
+  if (a0 > start) gather_run<K, true, M>(data, p, start, a0);
+  if (a1 > a0) gather_run<K, false, M>(data, p, a0, a1);
+  if (end > a1) gather_run<K, true, M>(data, p, a1, end);
 }
 
 /// One cell p of a scatter adjoint: for every offset o (unrolled), in_bar(p + o) +=
@@ -472,11 +477,13 @@ void launch_tangent(const RowData<K>& data, const Rows& rows) {
       });
 }
 
-template <class K>
+/// The seeded gather for M seeds at once (one Dual evaluation per cell and offset
+/// for all of them).
+template <class K, int M = 1>
 void launch_gather_adjoint(const RowData<K>& data, const Rows& rows, Index3 safe_lo, Index3 safe_hi) {
   Kokkos::parallel_for(
       "undertow::kernel_adjoint_gather", rows.policy(),
-      KOKKOS_LAMBDA(std::int64_t w) { gather_item<K>(data, rows, safe_lo, safe_hi, w); });
+      KOKKOS_LAMBDA(std::int64_t w) { gather_item<K, M>(data, rows, safe_lo, safe_hi, w); });
 }
 
 template <class K>
