@@ -3,7 +3,9 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -94,6 +96,36 @@ inline undertow::GridSpec small_grid(int dim, std::array<bool, 3> periodic) {
 /// A unique, decomposition-independent value per (component, global cell).
 inline double global_code(int c, std::int64_t i, std::int64_t j, std::int64_t k) {
   return 1.0 + c * 1.0e6 + static_cast<double>(i) * 1.0e4 + static_cast<double>(j) * 1.0e2 + static_cast<double>(k);
+}
+
+/// to[to_first + c] = from[from_first + c] for c < count, every cell (ghosts
+/// included): one seed's block of a vector adjoint field, or into one.
+inline void copy_components(const undertow::Field<double>& from, int from_first, const undertow::Field<double>& to,
+                            int to_first, int count) {
+  auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), from.view());
+  auto dst = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), to.view());
+  for (int c = 0; c < count; ++c)
+    for (int i = 0; i < to.extent(0); ++i)
+      for (int j = 0; j < to.extent(1); ++j)
+        for (int k = 0; k < to.extent(2); ++k) dst(to_first + c, i, j, k) = src(from_first + c, i, j, k);
+  Kokkos::deep_copy(to.view(), dst);
+}
+
+/// Largest |a[first + c] - b[c]| over b's components and cells (owned ones only
+/// if `owned_only`).
+inline double block_difference(const undertow::Field<double>& a, int first, const undertow::Field<double>& b,
+                               bool owned_only) {
+  auto ha = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.view());
+  auto hb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), b.view());
+  const undertow::Box all{{0, 0, 0}, {b.extent(0), b.extent(1), b.extent(2)}};
+  const undertow::Box o = owned_only ? b.owned_box() : all;
+  double worst = 0;
+  for (int c = 0; c < b.components(); ++c)
+    for (int i = o.lo[0]; i < o.hi[0]; ++i)
+      for (int j = o.lo[1]; j < o.hi[1]; ++j)
+        for (int k = o.lo[2]; k < o.hi[2]; ++k)
+          worst = std::max(worst, std::abs(ha(first + c, i, j, k) - hb(c, i, j, k)));
+  return worst;
 }
 
 }  // namespace undertow_test

@@ -23,30 +23,6 @@ struct TinyTapeBurgers : undertow_test::UpwindBurgers<2> {
   static constexpr int tape_capacity = 4;
 };
 
-/// Components [first, first + count) of `from` (every cell, ghosts included) into `to`.
-void copy_components(const Field<double>& from, int first, const Field<double>& to) {
-  auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), from.view());
-  auto dst = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), to.view());
-  for (int c = 0; c < to.components(); ++c)
-    for (int i = 0; i < to.extent(0); ++i)
-      for (int j = 0; j < to.extent(1); ++j)
-        for (int k = 0; k < to.extent(2); ++k) dst(c, i, j, k) = src(first + c, i, j, k);
-  Kokkos::deep_copy(to.view(), dst);
-}
-
-/// Largest |a - b| over the components [first, first + b.components()) of a and all of b.
-double worst_difference(const Field<double>& a, int first, const Field<double>& b) {
-  auto ha = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.view());
-  auto hb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), b.view());
-  double worst = 0;
-  for (int c = 0; c < b.components(); ++c)
-    for (int i = 0; i < b.extent(0); ++i)
-      for (int j = 0; j < b.extent(1); ++j)
-        for (int k = 0; k < b.extent(2); ++k)
-          worst = std::max(worst, std::abs(ha(first + c, i, j, k) - hb(c, i, j, k)));
-  return worst;
-}
-
 template <int M, class K, class Value>
 void check_seeds(const std::string& name, const K& kernel, const GridSpec& grid, Value value,
                  std::array<bool, K::num_inputs> active) {
@@ -87,7 +63,7 @@ void check_seeds(const std::string& name, const K& kernel, const GridSpec& grid,
       std::array<Field<double>, NO> seed;
       for (int f = 0; f < NO; ++f) {
         seed[f] = out[f].clone_layout("seed");
-        copy_components(seeds[f], m * K::output_components(f), seed[f]);
+        undertow_test::copy_components(seeds[f], m * K::output_components(f), seed[f], 0, K::output_components(f));
       }
       std::array<Field<double>, NI> bar;
       for (int f = 0; f < NI; ++f) {
@@ -97,7 +73,8 @@ void check_seeds(const std::string& name, const K& kernel, const GridSpec& grid,
       for (int f = 0; f < NI; ++f) {
         if (!active[f]) continue;
         const double scale = std::max(1.0, max_abs(bar[f]));
-        same = same && worst_difference(vector_bar[f], m * K::input_components(f), bar[f]) <= tolerance * scale;
+        same = same && undertow_test::block_difference(vector_bar[f], m * K::input_components(f), bar[f],
+                                                       /*owned_only=*/false) <= tolerance * scale;
       }
     }
     CHECK(undertow_test::all_ranks(same));

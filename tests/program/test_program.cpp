@@ -21,6 +21,20 @@ void randomize_all(const Field<double>& f, std::uint64_t seed) {
   Kokkos::deep_copy(f.view(), host);
 }
 
+/// u_next = upwind Burgers(u, kappa) after exchanges of both, u = u_next, J = sum(u).
+struct BurgersStep {
+  Var u, kappa;
+};
+BurgersStep add_burgers_step(Program& p) {
+  const Var u = p.add_state("u", 1, 2), k = p.add_parameter("kappa", 1, 2), next = p.add_temporary("next", 1, 2);
+  p.exchange(u);
+  p.exchange(k);
+  p.apply(UpwindBurgers<2>{}, {u, k}, {next});
+  p.copy(u, next);
+  p.objective_sum(u);
+  return {u, k};
+}
+
 }  // namespace
 
 TEST_CASE("boundary fills and their transposes pass the dot-product test", "[program][boundary]") {
@@ -85,12 +99,7 @@ TEST_CASE("gather adjoints make transposed exchanges unnecessary; scatter ones d
   auto dec = Decomposition::create(GridSpec::rect(16, 12, {true, false}), MPI_COMM_WORLD);
   for (AdjointForm form : {AdjointForm::Gather, AdjointForm::ScatterAtomic}) {
     Program p(dec, ProgramOptions{form});
-    const Var u = p.add_state("u", 1, 2), k = p.add_parameter("kappa", 1, 2), next = p.add_temporary("next", 1, 2);
-    p.exchange(u);
-    p.exchange(k);
-    p.apply(UpwindBurgers<2>{}, {u, k}, {next});
-    p.copy(u, next);
-    p.objective_sum(u);
+    const auto [u, k] = add_burgers_step(p);
     fill(p.value(u), 0.5);
     fill(p.value(k), 1.0);
     p.run_forward_record();
@@ -116,12 +125,7 @@ TEST_CASE("host-staged halo messages give bitwise the same gradient as direct on
       options.adjoint_form = form;
       options.message_buffers = buffers;
       Program p(dec, options);
-      const Var u = p.add_state("u", 1, 2), k = p.add_parameter("kappa", 1, 2), next = p.add_temporary("next", 1, 2);
-      p.exchange(u);
-      p.exchange(k);
-      p.apply(UpwindBurgers<2>{}, {u, k}, {next});
-      p.copy(u, next);
-      p.objective_sum(u);
+      const auto [u, k] = add_burgers_step(p);
       fill_random(p.value(u), 5);
       fill_random(p.value(k), 6);
       p.run_forward_record();
