@@ -18,7 +18,7 @@ using MemSpace = ExecSpace::memory_space;
 /// True when the default execution space runs on the host (OpenMP, Serial,
 /// Threads): work is then shaped for cores (long runs, one thread per tile),
 /// otherwise for a device (one thread per cell or per few cells).
-constexpr bool host_execution() {
+KOKKOS_INLINE_FUNCTION constexpr bool host_execution() {
   return Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
 }
 
