@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     const GridSpec& g = m.grid();
     constexpr double pi = 3.14159265358979323846;
     // A positive bump along x (it steepens into a viscous shock) with smooth variation across.
-    const CellFunction initial = [&g, amplitude, pi](double x, double y, double) {
+    const CellFunction initial = [&g, amplitude](double x, double y, double) {
       const double lx = g.upper[0] - g.lower[0], ly = g.upper[1] - g.lower[1];
       const double sx = std::sin(2 * pi * (x - g.lower[0]) / lx);
       const double sy = g.dim > 1 ? std::sin(pi * (y - g.lower[1]) / ly) : 1.0;

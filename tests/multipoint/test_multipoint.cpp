@@ -377,6 +377,7 @@ void check_against_references(const Setup& setup, const char* label) {
         }
       return n;
     }();
+    CHECK(fwd_colours_of_p <= depends);  // a colour counts only through a variable p depends on
     CHECK(after_fwd.tangent_solves[P] - after_serial.tangent_solves[P] == fwd_colours_of_p);
     CHECK(after_fwd_serial.tangent_solves[P] - after_fwd.tangent_solves[P] == nx);
     CHECK(after_fwd_serial.analyses[P] == 1);
