@@ -302,7 +302,7 @@ struct GatherCell {
   double acc[M][K::input_values];
 
   template <int Q>
-  KOKKOS_FORCEINLINE_FUNCTION void step() {
+  UNDERTOW_FLATTEN KOKKOS_FORCEINLINE_FUNCTION void step() {
     constexpr Index3 o = K::stencil.offset(Q);
     const Index3 c{d[0] - o[0], d[1] - o[1], d[2] - o[2]};
     if (Checked && !data.inside_domain(c[0], c[1], c[2])) return;
@@ -422,7 +422,7 @@ struct ScatterCell {
   double out_bar[K::output_values];
 
   template <int Q>
-  KOKKOS_FORCEINLINE_FUNCTION void step() {
+  UNDERTOW_FLATTEN KOKKOS_FORCEINLINE_FUNCTION void step() {
     constexpr Index3 o = K::stencil.offset(Q);
     const RowSeededInput<K, o[0], o[1], o[2]> in{data, at_in, p};
     CellOutput<K, Dual<double, K::input_values>> out;

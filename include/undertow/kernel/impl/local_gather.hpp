@@ -77,7 +77,7 @@ struct SeededCellGradient {
   const double* out_bar;
   double* g;
   template <int Q>
-  KOKKOS_FORCEINLINE_FUNCTION void step() {
+  UNDERTOW_FLATTEN KOKKOS_FORCEINLINE_FUNCTION void step() {
     constexpr Index3 o = K::stencil.offset(Q);
     const RowSeededInput<K, o[0], o[1], o[2]> in{data, at, p};
     CellOutput<K, Dual<double, K::input_values>> out;
@@ -171,7 +171,7 @@ struct GatherFromSlices {
   Index3 d;
   double acc[M][K::input_values];
   template <int Q>
-  KOKKOS_FORCEINLINE_FUNCTION void step() {
+  UNDERTOW_FLATTEN KOKKOS_FORCEINLINE_FUNCTION void step() {
     constexpr Index3 o = K::stencil.offset(Q);
     constexpr int V = K::input_values;
     const int r = tiles.roll, m = tiles.mid, i = tiles.inner;
