@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
   app.add_option("--limiter", limiter_name, "upwind, minmod or vanleer");
   app.add_option("--courant", courant, "largest Courant number")->check(CLI::Range(1e-6, 1.0));
   app.add_option("--steps", steps, "time steps")->check(CLI::Range(1, 10000000));
-  app.add_option("--snapshots", snapshots, "checkpoints of the reverse sweep (binomial); -1 = store all")
-      ->check(CLI::Range(-1, 100000));
+  app.add_option("--snapshots", snapshots, "snapshots of the reverse sweep (revolve); 0 = keep every state")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--verify-steps", verify_steps, "steps of the verified run")->check(CLI::Range(1, 1000));
   app.add_option("--output", output, "output directory");
   try {
@@ -107,9 +107,9 @@ int main(int argc, char** argv) {
     // 2. Adjoint.
     model.set_tracer(blob_at(0.2));
     model.set_time(0);
-    AdvectionGradientOptions opt;
+    Checkpointing opt;
     opt.snapshots = snapshots;
-    const AdvectionGradientResult r = model.gradient(steps, opt);
+    const GradientResult r = model.gradient(steps, opt);
     const Field<double> du0 = model.gradient_initial_tracer().clone("dJ_dtracer0");
     Field<double> initial = model.tracer_field().clone("tracer0");
     const std::string sens_file = output + "/advection_sensitivity.h5";
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     model.set_tracer([&](double x, double y, double z) {
       return blob_at(0.2)(x, y, z) + 0.3 + 0.1 * std::sin(3.1 * x + 0.4) * std::cos(2.3 * y - 0.2);
     });
-    ProgramFunction f = model.function(verify_steps);
+    Problem f = model.function(verify_steps);
     VerifyOptions vo;
     vo.name = "advection (" + limiter_name + "), " + std::to_string(verify_steps) + " steps, input u_0";
     vo.relative_step = 1e-6;  // small enough that no limiter branch flips near an extremum

@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   app.add_option("--viscosity", viscosity, "true viscosity if no field is given")->check(CLI::Range(0.0, 1e6));
   app.add_option("--amplitude", amplitude, "amplitude of the initial velocity")->check(CLI::Range(0.0, 1e6));
   app.add_option("--steps", steps, "time steps")->check(CLI::Range(1, 10000000));
-  app.add_option("--snapshots", snapshots, "checkpoints of the reverse sweep (binomial); -1 = store all")
-      ->check(CLI::Range(-1, 100000));
+  app.add_option("--snapshots", snapshots, "snapshots of the reverse sweep (revolve); 0 = keep every state")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--verify-steps", verify_steps, "steps of the verified run")->check(CLI::Range(1, 1000));
   app.add_option("--output", output, "output directory");
   try {
@@ -107,16 +107,16 @@ int main(int argc, char** argv) {
     // 2. Adjoint.
     model.set_velocity(initial);
     model.set_time(0);
-    BurgersGradientOptions opt;
+    Checkpointing opt;
     opt.snapshots = snapshots;
-    const BurgersGradientResult r = model.gradient(steps, opt);
+    const GradientResult r = model.gradient(steps, opt);
     const Field<double> du0 = model.gradient_initial_velocity().clone("dJ_dvelocity0");
     const Field<double> dnu = model.gradient_viscosity().clone("dJ_dviscosity");
     const std::string sens_file = output + "/burgers_sensitivity.h5";
     io::write_fields(sens_file, {du0, dnu, truth.viscosity_field()}, info);
 
     // 3. Verification of a short run at the model's initial point.
-    ProgramFunction f = model.function(verify_steps);
+    Problem f = model.function(verify_steps);
     VerifyOptions vo;
     vo.name = "Burgers, " + std::to_string(verify_steps) + " steps, inputs (u_0, nu)";
     vo.relative_step = 1e-4;  // no max(|u_L|, |u_R|) branch flips

@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
   app.add_option("--mesh", mesh_path, "mesh file (TOML)");
   app.add_option("--field", field, "conductivity cell field of the mesh (default: its first coefficient field)");
   app.add_option("--steps", steps, "time steps")->check(CLI::Range(1, 10000000));
-  app.add_option("--snapshots", snapshots, "checkpoints of the reverse sweep (binomial); -1 = store all")
-      ->check(CLI::Range(-1, 100000));
+  app.add_option("--snapshots", snapshots, "snapshots of the reverse sweep (revolve); 0 = keep every state")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--verify-steps", verify_steps, "steps of the verified run")->check(CLI::Range(1, 1000));
   app.add_option("--output", output, "output directory");
   try {
@@ -117,16 +117,16 @@ int main(int argc, char** argv) {
     // 2. Adjoint from the initial state.
     model.set_temperature(hot_spot);
     model.set_time(0);
-    HeatGradientOptions opt;
+    Checkpointing opt;
     opt.snapshots = snapshots;
-    const HeatGradientResult r = model.gradient(steps, opt);
+    const GradientResult r = model.gradient(steps, opt);
     const Field<double> du0 = model.gradient_initial_temperature().clone("dJ_dtemperature0");
     const Field<double> dkappa = model.gradient_conductivity().clone("dJ_dconductivity");
     const std::string sens_file = output + "/heat_sensitivity.h5";
     io::write_fields(sens_file, {du0, dkappa, truth.conductivity_field()}, info);
 
     // 3. Verification of a short run at the model's initial point.
-    ProgramFunction f = model.function(verify_steps);
+    Problem f = model.function(verify_steps);
     VerifyOptions vo;
     vo.name = "heat, " + std::to_string(verify_steps) + " steps, inputs (u_0, kappa)";
     const VerificationReport report = verify(f, vo);

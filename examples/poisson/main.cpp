@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
       Poisson check(dec, tight);
       set_up(check);
       copy(check.observation(), truth.solution());
-      ProgramFunction f(check.program(), {check.f(), check.kappa()}, {check.u()}, 1);
+      Problem f(check.program(), {check.f(), check.kappa()}, {check.u()}, {1});
       VerifyOptions vo;
       vo.name = "Poisson on " + m.name() + ": (f, kappa) -> (u, J)";
       const VerificationReport report = verify(f, vo);

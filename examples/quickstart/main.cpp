@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
 
     // 4. Gradient and verification.
     // Every call runs `steps` steps from the current u and kappa and leaves them there.
-    undertow::ProgramFunction run(program, {u, kappa}, {}, steps);
+    undertow::Problem run(program, {u, kappa}, {}, {steps});
     const double j = run.evaluate();
     std::vector<undertow::Field<double>> gradient = {program.value(u).clone_layout("dJ_du0"),
                                                      program.value(kappa).clone_layout("dJ_dkappa")};

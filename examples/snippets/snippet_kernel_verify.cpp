@@ -65,7 +65,7 @@ VerificationReport verify_kernel(std::shared_ptr<const Decomposition> dec, const
     return 0.8 * std::sin(0.3 * double(i) + 0.1) + 0.1 * std::cos(0.5 * double(j));  // both signs
   });
 
-  ProgramFunction three_steps(program, {u}, {u}, 3, /*objective=*/false);
+  Problem three_steps(program, {u}, {u}, {/*steps=*/3, /*objective=*/false});
   VerifyOptions options;
   options.name = name + ", " + to_string(form) + " adjoint";
   return verify(three_steps, options);  // collective; the same report on every rank

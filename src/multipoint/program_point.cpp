@@ -170,7 +170,7 @@ ProgramPoint::ProgramPoint(ProgramPointSetup setup) : setup_(std::move(setup)) {
   }
   for (Var v : targets_) target_scratch_.push_back(p.value(v).clone_layout(p.name(v) + "_input_derivative"));
   for (Var v : outputs_) output_scratch_.push_back(p.value(v).clone_layout(p.name(v) + "_output_derivative"));
-  function_ = std::make_unique<ProgramFunction>(p, targets_, outputs_, setup_.steps, has_objective_);
+  function_ = std::make_unique<Problem>(p, targets_, outputs_, ProblemOptions{setup_.steps, has_objective_});
 }
 
 void ProgramPoint::check_comm(MPI_Comm comm, const char* what) const {

@@ -76,7 +76,7 @@ std::string walls_name(Walls w) {
 
 /// The gradient (u_bar, kappa_bar) for fixed weights, gathered on every rank.
 std::vector<double> gradient(Built& b) {
-  ProgramFunction f(*b.program, {b.u, b.kappa}, {b.u}, 2);
+  Problem f(*b.program, {b.u, b.kappa}, {b.u}, {2});
   Field<double> w = b.program->value(b.u).clone_layout("w");
   fill_random(w, 5);
   std::vector<Field<double>> grads = {b.program->value(b.u).clone_layout("gu"),
@@ -113,7 +113,7 @@ void check_kernel(const std::string& name, int dim, const K& kernel, Walls walls
     const std::string form_name = std::string(to_string(form)) + ", " + to_string(method);
     INFO("adjoint form " << form_name);
     Built b = build(dec, kernel, form, walls, method);
-    ProgramFunction f(*b.program, {b.u, b.kappa}, {b.u}, 2);
+    Problem f(*b.program, {b.u, b.kappa}, {b.u}, {2});
     VerifyOptions opt;
     opt.name = tag + " (" + form_name + ")";
     const VerificationReport report = verify(f, opt);
@@ -178,7 +178,7 @@ TEST_CASE("Data inputs are passive: no adjoint, the same gradient for the others
                                                            {AdjointForm::Gather, LocalDerivative::SeededForward},
                                                            {AdjointForm::ScatterAtomic, LocalDerivative::Automatic}};
   auto u_gradient = [](Built& b) {
-    ProgramFunction f(*b.program, {b.u}, {b.u}, 2);
+    Problem f(*b.program, {b.u}, {b.u}, {2});
     Field<double> w = b.program->value(b.u).clone_layout("w");
     fill_random(w, 5);
     std::vector<Field<double>> g = {b.program->value(b.u).clone_layout("gu")};
@@ -193,7 +193,7 @@ TEST_CASE("Data inputs are passive: no adjoint, the same gradient for the others
     CHECK(max_abs(passive.program->adjoint(passive.kappa)) == 0.0);  // never written
     CHECK(max_abs(active.program->adjoint(active.kappa)) > 0.0);
     // Asking for the gradient with respect to a Data variable is an error, not zeros.
-    CHECK_THROWS_WITH(ProgramFunction(*passive.program, {passive.u, passive.kappa}, {passive.u}, 2),
+    CHECK_THROWS_WITH(Problem(*passive.program, {passive.u, passive.kappa}, {passive.u}, {2}),
                       Catch::Contains("input 'kappa' is a Data variable"));
   }
 }
@@ -308,10 +308,10 @@ TEST_CASE("vector reverse errors are clear", "[derivatives][vector][errors]") {
   p.prepare_reverse(2);
   CHECK_THROWS_WITH(p.set_objective_adjoints({1.0, 2.0, 3.0}),
                     Catch::Contains("3 objective adjoints for 2 reverse seed(s)"));
-  ProgramFunction f(p, {b.u, b.kappa}, {b.u}, 1);
+  Problem f(p, {b.u, b.kappa}, {b.u}, {1});
   Field<double> w = p.value(b.u).clone_layout("w");
   std::vector<Field<double>> grads = {p.value(b.u).clone_layout("gu"), p.value(b.kappa).clone_layout("gk")};
-  CHECK_THROWS_WITH(f.adjoint({w}, 1.0, grads), Catch::Contains("a ProgramFunction drives one"));
+  CHECK_THROWS_WITH(f.adjoint({w}, 1.0, grads), Catch::Contains("a Problem drives one"));
 }
 
 TEST_CASE("gather adjoints need wide enough ghosts, with a clear error", "[derivatives][errors]") {
@@ -327,7 +327,7 @@ TEST_CASE("gather adjoints need wide enough ghosts, with a clear error", "[deriv
   CHECK_THROWS_WITH(p.prepare_tangent(3), Catch::Matchers::Contains("1, 2, 4 or 8"));
 }
 
-TEST_CASE("ProgramFunction calls keep the base point: evaluate then adjoint equals adjoint alone", "[derivatives]") {
+TEST_CASE("Problem calls keep the base point: evaluate then adjoint equals adjoint alone", "[derivatives]") {
   // The natural sequence f.evaluate(); f.adjoint(...) must differentiate at the
   // state the user set, not at the state after the run (Differentiable's contract).
   auto dec = Decomposition::create(grid_for(2, Walls::All), MPI_COMM_WORLD);
@@ -339,7 +339,7 @@ TEST_CASE("ProgramFunction calls keep the base point: evaluate then adjoint equa
     return std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
   };
 
-  ProgramFunction f(*after_calls.program, {after_calls.u, after_calls.kappa}, {after_calls.u}, 3);
+  Problem f(*after_calls.program, {after_calls.u, after_calls.kappa}, {after_calls.u}, {3});
   const double j = f.evaluate();
   CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
   // outputs() hold the state after the run, not the (restored) input.
@@ -353,7 +353,7 @@ TEST_CASE("ProgramFunction calls keep the base point: evaluate then adjoint equa
   f.tangent(directions, {out_dot});
   CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
 
-  auto gradient_of = [](Built& b, ProgramFunction& fn) {
+  auto gradient_of = [](Built& b, Problem& fn) {
     Field<double> w = b.program->value(b.u).clone_layout("w");
     fill_random(w, 5);
     std::vector<Field<double>> g = {b.program->value(b.u).clone_layout("gu"),
@@ -366,7 +366,7 @@ TEST_CASE("ProgramFunction calls keep the base point: evaluate then adjoint equa
   };
   const std::vector<double> g_after = gradient_of(after_calls, f);
   CHECK(bitwise_same(after_calls.program->value(after_calls.u), base));
-  ProgramFunction fresh(*alone.program, {alone.u, alone.kappa}, {alone.u}, 3);
+  Problem fresh(*alone.program, {alone.u, alone.kappa}, {alone.u}, {3});
   const std::vector<double> g_alone = gradient_of(alone, fresh);
   REQUIRE(g_after.size() == g_alone.size());
   CHECK(std::memcmp(g_after.data(), g_alone.data(), g_after.size() * sizeof(double)) == 0);

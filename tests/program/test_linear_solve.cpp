@@ -156,7 +156,7 @@ void check_derivatives(const std::string& tag, int dim, const K& op, Walls walls
       LinearSolveOptions opt = tight();
       opt.preconditioner = pc;
       Built s = build(dec, op, form, opt);
-      ProgramFunction f(*s.program, {s.b, s.kappa}, {s.x}, 1);
+      Problem f(*s.program, {s.b, s.kappa}, {s.x}, {1});
       VerifyOptions vo;
       vo.name = tag;
       const VerificationReport report = verify(f, vo);

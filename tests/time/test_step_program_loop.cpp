@@ -1,6 +1,7 @@
 // A real step program through the checkpointed adjoint loop: the gradient from
 // AdjointLoop + StepProgram (revolve, memory and disk) equals, bitwise, the one
-// from ProgramFunction's store-all reverse, and it passes the harness.
+// from Problem's store-all reverse; Problem under every checkpoint policy gives
+// that gradient, keeps its base point, passes the harness and rejects bad options.
 #include <cstring>
 #include <string>
 
@@ -62,16 +63,16 @@ TEST_CASE("AdjointLoop over a StepProgram gives the store-all gradient bitwise",
   const int steps = 12;
   auto dec = Decomposition::create(GridSpec::rect(20, 14, {true, true}), MPI_COMM_WORLD);
 
-  // Reference: ProgramFunction (store-all in memory).
+  // Reference: Problem (store-all in memory).
   Model ref = build(dec);
   const auto u0 = ref.program->value(ref.u).clone("u0");
-  ProgramFunction f(*ref.program, {ref.u, ref.kappa}, {}, steps);
+  Problem f(*ref.program, {ref.u, ref.kappa}, {}, {steps});
   std::vector<Field<double>> grads = {u0.clone_layout("gu"), ref.program->value(ref.kappa).clone_layout("gk")};
   f.adjoint({}, 1.0, grads);
   std::vector<double> expected = gather_global(grads[0]);
   const std::vector<double> gk = gather_global(grads[1]);
   expected.insert(expected.end(), gk.begin(), gk.end());
-  const double j_expected = ref.program->objective();
+  const double j_expected = f.last_gradient().objective;
 
   const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
   const char* threads = std::getenv("OMP_NUM_THREADS");
@@ -127,4 +128,124 @@ TEST_CASE("AdjointLoop over a StepProgram reverses several seeds at once", "[tim
     }
   }
   CHECK(undertow_test::all_ranks(same));
+}
+
+namespace {
+
+std::string scratch_directory(const std::string& name) {
+  const char* dir = std::getenv("UNDERTOW_TEST_OUTPUT_DIR");
+  const char* threads = std::getenv("OMP_NUM_THREADS");
+  return std::string(dir ? dir : ".") + "/" + name + "_np" + std::to_string(undertow_test::world_size()) + "_t" +
+         (threads ? threads : "0");
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("Problem: every checkpoint policy gives the store-all gradient bitwise and keeps the base point",
+          "[time][problem]") {
+  const int steps = 9;
+  auto dec = Decomposition::create(GridSpec::rect(20, 14, {true, true}), MPI_COMM_WORLD);
+  Model ref = build(dec);
+  Problem store_all(*ref.program, {ref.u, ref.kappa}, {ref.u}, {steps});
+  const GradientResult r = store_all.gradient();
+  const std::vector<double> expected = both(*ref.program, ref.u, ref.kappa);
+  CHECK(r.steps == steps);
+  CHECK(r.stats.recomputed_steps == 0);
+  CHECK(r.stats.adjoint_steps == steps);
+
+  struct Policy {
+    const char* name;
+    int snapshots;
+    SnapshotStorage storage;
+  };
+  for (const Policy& policy :
+       {Policy{"revolve(2), memory", 2, SnapshotStorage::Memory}, Policy{"revolve(3), disk", 3, SnapshotStorage::Disk},
+        Policy{"revolve(4), memory then disk", 4, SnapshotStorage::MemoryThenDisk}}) {
+    INFO(policy.name);
+    Model m = build(dec);
+    const std::vector<double> u_before = gather_global(m.program->value(m.u));
+    m.program->set_step_index(40);
+    m.program->set_objective(-1.5);
+    ProblemOptions options{steps};
+    options.checkpointing.snapshots = policy.snapshots;
+    options.checkpointing.loop.storage = policy.storage;
+    options.checkpointing.loop.memory_snapshots = 1;
+    options.checkpointing.loop.directory = scratch_directory("problem_policy");
+    Problem problem(*m.program, {m.u, m.kappa}, {m.u}, options);
+    const GradientResult got = problem.gradient();
+    CHECK(undertow_test::all_ranks(same_bits(both(*m.program, m.u, m.kappa), expected)));
+    CHECK(got.objective == r.objective);
+    CHECK(got.stats.recomputed_steps > 0);
+    // The base point: the state, the running objective and the step index.
+    CHECK(undertow_test::all_ranks(same_bits(gather_global(m.program->value(m.u)), u_before)));
+    CHECK(m.program->objective() == -1.5);
+    CHECK(m.program->step_index() == 40);
+  }
+}
+
+TEST_CASE("Problem: evaluate and tangent before a gradient leave it bitwise unchanged", "[time][problem]") {
+  const int steps = 5;
+  auto dec = Decomposition::create(GridSpec::rect(20, 14, {true, true}), MPI_COMM_WORLD);
+  Model alone = build(dec);
+  Problem fresh(*alone.program, {alone.u, alone.kappa}, {alone.u}, {steps});
+  const double j_alone = fresh.gradient().objective;
+  const std::vector<double> expected = both(*alone.program, alone.u, alone.kappa);
+
+  Model m = build(dec);
+  ProblemOptions options{steps};
+  options.checkpointing.snapshots = 2;
+  Problem problem(*m.program, {m.u, m.kappa}, {m.u}, options);
+  const double j = problem.evaluate();
+  const std::vector<double> u_final = gather_global(problem.outputs()[0]);
+  Field<double> du = m.program->value(m.u).clone_layout("du"), dk = m.program->value(m.kappa).clone_layout("dk");
+  fill_random(du, 5);
+  fill_random(dk, 6);
+  Field<double> du_final = du.clone_layout("du_final");
+  problem.tangent({du, dk}, {du_final});
+  const GradientResult r = problem.gradient();
+  CHECK(j == j_alone);
+  CHECK(r.objective == j_alone);
+  CHECK(undertow_test::all_ranks(same_bits(both(*m.program, m.u, m.kappa), expected)));
+  // The gradient's forward sweep evaluates too: the same final state as evaluate().
+  CHECK(undertow_test::all_ranks(same_bits(gather_global(problem.outputs()[0]), u_final)));
+}
+
+TEST_CASE("Problem under revolve on disk passes the dot-product and Taylor tests", "[time][problem][verify]") {
+  auto dec = Decomposition::create(GridSpec::rect(17, 12, {true, true}), MPI_COMM_WORLD);
+  Model m = build(dec);
+  ProblemOptions options{6};
+  options.checkpointing.snapshots = 2;
+  options.checkpointing.loop.storage = SnapshotStorage::Disk;
+  options.checkpointing.loop.directory = scratch_directory("problem_verify");
+  Problem problem(*m.program, {m.u, m.kappa}, {m.u}, options);
+  VerifyOptions v;
+  v.name = "Burgers steps under revolve(2) on disk";
+  const VerificationReport report = verify(problem, v);
+  INFO(report.str());
+  CHECK(report.passed());
+}
+
+TEST_CASE("Problem rejects bad options and calls on every rank", "[time][problem][errors]") {
+  auto dec = Decomposition::create(GridSpec::rect(12, 10, {true, true}), MPI_COMM_WORLD);
+  Model m = build(dec);
+  Program& p = *m.program;
+  CHECK_THROWS_WITH(Problem(p, {m.u}, {}, {0}), Catch::Contains("steps must be >= 1, got 0"));
+  ProblemOptions negative{3};
+  negative.checkpointing.snapshots = -1;
+  CHECK_THROWS_WITH(Problem(p, {m.u}, {}, negative), Catch::Contains("snapshots must be 0 (keep every state)"));
+  CHECK_THROWS_WITH(Problem(p, {m.u, m.obs}, {}, {3}), Catch::Contains("input 'obs' is a Data variable"));
+  ProblemOptions on_disk{3};
+  on_disk.checkpointing.snapshots = 1;
+  on_disk.checkpointing.loop.storage = SnapshotStorage::Disk;  // and no directory
+  CHECK_THROWS(Problem(p, {m.u}, {}, on_disk).gradient());
+
+  Problem no_objective(p, {m.u}, {m.u}, {3, false});
+  CHECK_THROWS_WITH(no_objective.gradient(), Catch::Contains("has no objective"));
+  Field<double> g = p.value(m.u).clone_layout("g");
+  CHECK_THROWS_WITH(no_objective.adjoint({}, 0.0, {g}), Catch::Contains("0 fields for 1 outputs"));
+  CHECK_THROWS_WITH(no_objective.tangent({g, g}, {g}), Catch::Contains("2 fields for 1 inputs"));
 }

@@ -60,7 +60,7 @@ VerificationReport verify_steps(int dim, const K& kernel, Init u0, const std::st
   }
   p.copy(u, next);
   set_by_global_index<double>(p.value(u), u0);
-  ProgramFunction f(p, inputs, {u}, 3, /*objective=*/false);
+  Problem f(p, inputs, {u}, {3, false});
   VerifyOptions options;
   options.name = name;
   return verify(f, options);

@@ -210,7 +210,7 @@ VerificationReport verify_diffusion(Mutation m, AdjointForm form) {
     return 1.0 + 0.3 * std::cos(0.4 * double(i) - 0.6 * double(j));
   });
   fill_random(p.value(obs), 5);
-  ProgramFunction f(p, {u, kappa}, {u}, 2);
+  Problem f(p, {u, kappa}, {u}, {2});
   VerifyOptions options;
   options.name = std::string("diffusion, mutation: ") + to_string(m) + ", " + undertow::to_string(form) + " adjoint";
   return verify(f, options);
@@ -264,7 +264,7 @@ VerificationReport verify_linear_solve(bool broken, AdjointForm form) {
     return 1.0 + 0.4 * std::cos(0.5 * double(i) - 0.4 * double(j));
   });
   fill_random(p.value(obs), 11);
-  ProgramFunction f(p, {b, kappa}, {x}, 1);
+  Problem f(p, {b, kappa}, {x}, {1});
   VerifyOptions verify_options;
   verify_options.name = std::string("linear solve, ") + (broken ? "flipped coefficient adjoint" : "library") + ", " +
                         undertow::to_string(form) + " adjoint";
@@ -289,7 +289,7 @@ VerificationReport verify_square(double u_value) {
   p.apply(Square{}, {u}, {next});
   p.copy(u, next);
   fill(p.value(u), u_value);
-  ProgramFunction f(p, {u}, {u}, 1, /*objective=*/false);
+  Problem f(p, {u}, {u}, {1, false});
   VerifyOptions options;
   options.name = "square at u = " + std::to_string(u_value);
   return verify(f, options);

@@ -4,7 +4,7 @@
 // PDE solve. When that solve is a step `Program` (a time step written once as
 // library operations), nothing about its derivatives has to be written by hand:
 // `ProgramPoint` runs the program for a fixed number of steps as a
-// `ProgramFunction` and reads the tangent and the adjoint from the program's own
+// `Problem` and reads the tangent and the adjoint from the program's own
 // tangent and reverse modes. The user supplies, per point (a factory that knows
 // the point index and its communicator):
 // * the Program, built on the point's communicator, with the initial values of its
@@ -18,7 +18,7 @@
 //   sum_cells w * v of a variable after the last step (and the Final section).
 // Every call re-runs the program from the restored initial state with the y of
 // the last `analyse`, so `tangent` and `adjoint` linearise about that analysis.
-// The adjoint stores every step's state in memory (ProgramFunction's store-all
+// The adjoint stores every step's state in memory (Problem's store-all
 // strategy): memory grows with steps x state size (`memory_bytes`).
 #pragma once
 
@@ -34,7 +34,7 @@
 #include "undertow/multipoint/multipoint.hpp"
 #include "undertow/multipoint/point_model.hpp"
 #include "undertow/program/program.hpp"
-#include "undertow/verify/program_function.hpp"
+#include "undertow/time/problem.hpp"
 
 namespace undertow {
 
@@ -146,7 +146,7 @@ class ProgramPoint : public PointModel {
   std::vector<Var> states_;
   std::vector<Field<double>> initial_states_;
   std::vector<Field<double>> target_scratch_, output_scratch_;
-  std::unique_ptr<ProgramFunction> function_;
+  std::unique_ptr<Problem> function_;
   std::vector<double> y_;
   bool analysed_ = false;
 };

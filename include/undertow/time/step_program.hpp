@@ -4,10 +4,13 @@
 // of the State and Parameter variables (parameter gradients accumulate over the
 // whole reverse sweep); the running objective travels as a primal scalar. The
 // Step section is one time step; the Final section (terminal objective terms) is
-// recorded and reversed once in begin_adjoint(). So `AdjointLoop` can checkpoint
+// recorded and reversed once in begin_adjoint(), with `seed_final()` in between
+// for a subclass that reads the terminal values or seeds output adjoints
+// (Problem does both). So `AdjointLoop` can checkpoint
 // and reverse any program, with any schedule, without the user writing a reverse.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "undertow/program/program.hpp"
@@ -17,13 +20,15 @@ namespace undertow {
 
 class StepProgram : public Stepper {
  public:
-  explicit StepProgram(Program& program) : program_(program) {
+  /// `first_step`: the program's step index (error messages) at the loop's step 0.
+  /// A program without State variables has no primal state: AdjointLoop refuses
+  /// it, Problem reverses it without checkpoints.
+  explicit StepProgram(Program& program, std::int64_t first_step = 0) : program_(program), first_step_(first_step) {
     for (int id = 0; id < program_.variable_count(); ++id) {
       const VarRole r = program_.role(Var{id});
       if (r == VarRole::State) states_.push_back(Var{id});
       if (r == VarRole::Parameter) parameters_.push_back(Var{id});
     }
-    if (states_.empty()) throw Error("StepProgram: the program has no State variable");
   }
 
   std::vector<Field<double>> primal_state() override {
@@ -44,31 +49,38 @@ class StepProgram : public Stepper {
 
   void begin_forward() override {
     program_.set_objective(0.0);
-    program_.set_step_index(0);
+    program_.set_step_index(first_step_);
   }
   void step(int n) override {
-    program_.set_step_index(n);
+    program_.set_step_index(first_step_ + n);
     program_.run_forward(Section::Step);
   }
   void step_record(int n) override {
-    program_.set_step_index(n);
+    program_.set_step_index(first_step_ + n);
     program_.run_forward_record(Section::Step);
   }
   void begin_adjoint(int n_steps) override {
     program_.zero_adjoints();
-    program_.set_step_index(n_steps);
+    program_.set_step_index(first_step_ + n_steps);
     program_.run_forward_record(Section::Final);
+    seed_final();
     program_.run_reverse(Section::Final);
   }
   void step_adjoint(int n) override {
-    program_.set_step_index(n + 1);
+    program_.set_step_index(first_step_ + n + 1);
     program_.run_reverse(Section::Step);
   }
 
   Program& program() { return program_; }
 
+ protected:
+  /// Runs after the Final section is recorded and before it is reversed: the
+  /// objective and the final values are at hand; output adjoints may be seeded.
+  virtual void seed_final() {}
+
  private:
   Program& program_;
+  std::int64_t first_step_ = 0;
   std::vector<Var> states_, parameters_;
 };
 

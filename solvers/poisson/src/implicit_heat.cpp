@@ -3,8 +3,7 @@
 #include "undertow/field/field_ops.hpp"
 #include "undertow/solvers/diffusion_operator.hpp"
 #include "undertow/solvers/poisson.hpp"
-#include "undertow/time/adjoint_loop.hpp"
-#include "undertow/time/step_program.hpp"
+#include "undertow/time/problem.hpp"
 
 namespace undertow {
 namespace solvers {
@@ -18,18 +17,6 @@ DiffusionOperator<Dim> backward_euler(const GridSpec& grid, double dt) {
   for (int d = 0; d < Dim; ++d) op.inv_h2[d] = 1.0 / (grid.spacing(d) * grid.spacing(d));
   return op;
 }
-
-/// A StepProgram that remembers the objective once the terminal term is added
-/// (the loop later restores the primal scalars of step 0).
-class ObjectiveKeepingStepper : public StepProgram {
- public:
-  using StepProgram::StepProgram;
-  void begin_adjoint(int n_steps) override {
-    StepProgram::begin_adjoint(n_steps);
-    objective = program().objective();
-  }
-  double objective = 0.0;
-};
 
 }  // namespace
 
@@ -76,16 +63,12 @@ double ImplicitHeat::run(int steps) {
 }
 
 double ImplicitHeat::gradient(int steps) {
-  if (steps < 1) throw Error("ImplicitHeat::gradient: steps must be >= 1, got " + std::to_string(steps));
-  Program& p = *program_;
-  const Field<double> initial = p.value(u_).clone("u_initial");
-  ObjectiveKeepingStepper stepper(p);
-  AdjointLoop loop(stepper, options_.snapshots > 0 ? CheckpointSchedule::binomial(steps, options_.snapshots)
-                                                   : CheckpointSchedule::store_all(steps));
-  loop.run();
-  copy(p.value(u_), initial);
-  p.set_objective(stepper.objective);
-  return stepper.objective;
+  ProblemOptions options;
+  options.steps = steps;
+  options.checkpointing.snapshots = options_.snapshots;
+  const double objective = Problem(*program_, {u_, kappa_}, {}, options).gradient().objective;
+  program_->set_objective(objective);
+  return objective;
 }
 
 }  // namespace solvers

@@ -187,7 +187,7 @@ TEST_CASE("advection: derivatives through the limiter pass the dot-product and T
     mesh::BoundarySpec bc = mesh::BoundarySpec::periodic_or(c.grid, mesh::FaceBoundary::outflow());
     if (c.inflow) bc.at(1, 0) = mesh::FaceBoundary::dirichlet(0.25);
     AdvectionSolver s(mesh::Mesh(c.grid, bc), MPI_COMM_WORLD, p);
-    ProgramFunction f = s.function(4);
+    Problem f = s.function(4);
     VerifyOptions opt;
     opt.name = "advection " + c.name;
     opt.relative_step = 1e-5;  // small enough that no limiter branch flips
@@ -210,17 +210,17 @@ TEST_CASE("advection: gradients agree bitwise across ranks, threads, schedules a
   const int n = 10;
   auto gradient_of = [&](std::shared_ptr<const Decomposition> dec, int snapshots) {
     AdvectionSolver s(g, dec, p);
-    AdvectionGradientOptions o;
+    Checkpointing o;
     o.snapshots = snapshots;
     s.gradient(n, o);
     return gather_global(s.gradient_initial_tracer());
   };
-  const auto world = gradient_of(Decomposition::create(g, MPI_COMM_WORLD), -1);
+  const auto world = gradient_of(Decomposition::create(g, MPI_COMM_WORLD), 0);
   CHECK(bitwise_equal(world, gradient_of(Decomposition::create(g, MPI_COMM_WORLD), 2)));
-  CHECK(bitwise_equal(world, gradient_of(Decomposition::create(g, MPI_COMM_SELF), -1)));
+  CHECK(bitwise_equal(world, gradient_of(Decomposition::create(g, MPI_COMM_SELF), 0)));
 
   AdvectionSolver s(g, MPI_COMM_WORLD, p);
-  ProgramFunction f = s.function(n);
+  Problem f = s.function(n);
   std::vector<Field<double>> grads = {s.tracer_field().clone_layout("gu")};
   f.evaluate();  // must not move the base point the adjoint starts from
   f.adjoint({s.tracer_field().clone_layout("w")}, 1.0, grads);
@@ -232,7 +232,7 @@ TEST_CASE("advection: gradients agree bitwise across ranks, threads, schedules a
   fill_random(du, 3);
   const double dj = t.tangent(n, du);
   AdvectionSolver a(g, t.decomposition_ptr(), p);
-  const AdvectionGradientResult r = a.gradient(n);
+  const GradientResult r = a.gradient(n);
   CHECK(dj == Approx(dot(a.gradient_initial_tracer(), du)).epsilon(1e-12));
   a.run(n);
   CHECK(r.objective == Approx(a.objective()).epsilon(1e-15));
@@ -288,7 +288,7 @@ TEST_CASE("advection: runs on the sample mesh files", "[advection][mesh]") {
     p.initial = smooth;
     p.observation = [](double x, double, double) { return std::cos(x); };
     AdvectionSolver s(m, MPI_COMM_WORLD, p);
-    ProgramFunction f = s.function(3);
+    Problem f = s.function(3);
     VerifyOptions opt;
     opt.name = std::string("advection on ") + file;
     opt.relative_step = 1e-5;

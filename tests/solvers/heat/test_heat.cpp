@@ -137,7 +137,7 @@ TEST_CASE("heat: derivatives pass the dot-product and Taylor tests", "[heat][der
     p.initial = initial_profile;
     p.observation = [](double x, double y, double) { return 0.1 * x - 0.2 * y; };
     HeatSolver solver(mesh::Mesh(c.grid, c.bc), MPI_COMM_WORLD, p);
-    ProgramFunction f = solver.function(3);
+    Problem f = solver.function(3);
     VerifyOptions opt;
     opt.name = "heat " + c.name;
     const VerificationReport r = verify(f, opt);
@@ -161,9 +161,9 @@ TEST_CASE("heat: gradients agree bitwise across ranks, threads, schedules and ad
 
   auto gradient_of = [&](std::shared_ptr<const Decomposition> dec, int snapshots, double* objective) {
     HeatSolver s(m, dec, p);
-    HeatGradientOptions o;
+    Checkpointing o;
     o.snapshots = snapshots;
-    const HeatGradientResult r = s.gradient(n, o);
+    const GradientResult r = s.gradient(n, o);
     if (objective) *objective = r.objective;
     std::vector<double> all = gather_global(s.gradient_initial_temperature());
     const std::vector<double> gk = gather_global(s.gradient_conductivity());
@@ -174,17 +174,17 @@ TEST_CASE("heat: gradients agree bitwise across ranks, threads, schedules and ad
     return all;
   };
   double j_world = 0, j_self = 0;
-  const auto world = gradient_of(Decomposition::create(g, MPI_COMM_WORLD), -1, &j_world);
+  const auto world = gradient_of(Decomposition::create(g, MPI_COMM_WORLD), 0, &j_world);
   const auto world_binomial = gradient_of(Decomposition::create(g, MPI_COMM_WORLD), 3, nullptr);
-  const auto self = gradient_of(Decomposition::create(g, MPI_COMM_SELF), -1, &j_self);
+  const auto self = gradient_of(Decomposition::create(g, MPI_COMM_SELF), 0, &j_self);
   CHECK(bitwise_equal(world, world_binomial));
   CHECK(bitwise_equal(world, self));
   // (a global sum: partial sums per rank, so equal to round-off only)
   CHECK(j_world == Approx(j_self).epsilon(1e-14));
 
-  // The store-all ProgramFunction adjoint (weights 0, objective weight 1) is the same gradient.
+  // The store-all Problem adjoint (weights 0, objective weight 1) is the same gradient.
   HeatSolver s(m, MPI_COMM_WORLD, p);
-  ProgramFunction f = s.function(n);
+  Problem f = s.function(n);
   std::vector<Field<double>> grads = {s.temperature_field().clone_layout("gu"),
                                       s.conductivity_field().clone_layout("gk")};
   Field<double> zero = s.temperature_field().clone_layout("w");
@@ -290,7 +290,7 @@ TEST_CASE("heat: runs on the sample mesh files with their conductivity fields", 
     HeatSolver s(m, MPI_COMM_WORLD, p);
     const Field<double> loaded = m.load_field(sample.field, s.decomposition_ptr(), 1);
     CHECK(bitwise_equal(gather_global(loaded), gather_global(s.conductivity_field())));
-    ProgramFunction f = s.function(2);
+    Problem f = s.function(2);
     VerifyOptions opt;
     opt.name = std::string("heat on ") + sample.file;
     const VerificationReport r = verify(f, opt);

@@ -114,7 +114,7 @@ TEST_CASE("Poisson: gradients wrt source and conductivity pass the verification 
   Poisson problem(small_rect(MPI_COMM_WORLD), opt);
   set_inputs(problem);
   {
-    ProgramFunction f(problem.program(), {problem.f(), problem.kappa()}, {problem.u()}, 1);
+    Problem f(problem.program(), {problem.f(), problem.kappa()}, {problem.u()}, {1});
     VerifyOptions vo;
     vo.name = "Poisson (f, kappa) -> (u, J)";
     const VerificationReport report = verify(f, vo);
@@ -124,7 +124,7 @@ TEST_CASE("Poisson: gradients wrt source and conductivity pass the verification 
   }
   {
     // Taylor order 2 with respect to kappa alone (u is nonlinear in kappa).
-    ProgramFunction f(problem.program(), {problem.kappa()}, {problem.u()}, 1);
+    Problem f(problem.program(), {problem.kappa()}, {problem.u()}, {1});
     VerifyOptions vo;
     vo.name = "Poisson kappa -> (u, J)";
     const VerificationReport report = verify(f, vo);
@@ -215,7 +215,7 @@ TEST_CASE("implicit heat: gradients wrt the initial state and kappa", "[heat]") 
   };
   auto heat = make(MPI_COMM_WORLD, 0);
   {
-    ProgramFunction f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, steps);
+    Problem f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, {steps});
     VerifyOptions vo;
     vo.name = "implicit heat (u0, kappa) -> (u_n, J)";
     const VerificationReport report = verify(f, vo);
@@ -232,7 +232,7 @@ TEST_CASE("implicit heat: gradients wrt the initial state and kappa", "[heat]") 
   // The adjoint time loop gives the same gradient as the store-all harness.
   std::vector<double> harness;
   {
-    ProgramFunction f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, steps);
+    Problem f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, {steps});
     std::vector<Field<double>> grads = {heat->state().clone_layout("gu"), heat->conductivity().clone_layout("gk")};
     Field<double> zero = heat->state().clone_layout("w");
     f.adjoint({zero}, 1.0, grads);

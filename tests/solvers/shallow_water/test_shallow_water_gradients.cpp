@@ -82,7 +82,7 @@ TEST_CASE("verify: the step program with momentum, both inputs (state and bed)",
   for (auto scheme : {TimeScheme::ForwardEuler, TimeScheme::SspRk2}) {
     auto s = basin(MPI_COMM_WORLD, basin_parameters(scheme));
     s->run(12);  // a base point with currents
-    ProgramFunction f(s->program(), {s->state(), s->bed()}, {s->state()}, 3);
+    Problem f(s->program(), {s->state(), s->bed()}, {s->state()}, {3});
     VerifyOptions vo;
     vo.name = std::string("shallow water step program, ") + to_string(scheme);
     vo.relative_step = 1e-3;

@@ -44,9 +44,7 @@
 #include <utility>
 #include <vector>
 
-#include "undertow/time/adjoint_loop.hpp"
-#include "undertow/time/schedule.hpp"
-#include "undertow/time/step_program.hpp"
+#include "undertow/time/problem.hpp"
 #include "undertow/undertow.hpp"
 
 namespace undertow {
@@ -96,18 +94,6 @@ struct AdvectionParameters {
   AdjointForm adjoint_form = AdjointForm::Gather;
   /// Process grid (zeros: automatic). Ignored by the Decomposition constructors.
   std::array<int, 3> ranks_per_dim{0, 0, 0};
-};
-
-struct AdvectionGradientOptions {
-  /// -1: store every state; c >= 1: binomial checkpointing with c snapshots.
-  int snapshots = -1;
-  AdjointLoopOptions loop;
-};
-
-struct AdvectionGradientResult {
-  double objective = 0.0;
-  int steps = 0;
-  AdjointLoopStats stats;
 };
 
 namespace advection_detail {
@@ -251,13 +237,20 @@ class AdvectionSolver {
     return program_->objective();
   }
 
-  /// u_0 -> (u_n, J) over n steps as a Differentiable (store-all; runs in place).
-  ProgramFunction function(int n) { return ProgramFunction(*program_, {u_}, {u_}, n, true); }
+  /// u_0 -> (u_n, J) over n steps as a Differentiable (a Problem: every state kept unless `checkpointing` asks for
+  /// revolve; runs in place).
+  Problem function(int n, const Checkpointing& checkpointing = {}) {
+    program_->set_step_index(steps_);
+    ProblemOptions options;
+    options.steps = n;
+    options.checkpointing = checkpointing;
+    return Problem(*program_, {u_}, {u_}, options);
+  }
 
   /// dJ in direction du_0 over n steps; the final field's tangent is left in
   /// program().tangent(tracer()); the field is restored afterwards.
   double tangent(int n, const Field<double>& d_tracer) {
-    ProgramFunction f = function(n);  // leaves the field where it found it
+    Problem f = function(n);  // leaves the field where it found it
     Field<double> out = tracer_field().clone_layout("advection_final_tangent");
     const double dj = f.tangent({d_tracer}, {out});
     return dj;
@@ -265,21 +258,8 @@ class AdvectionSolver {
 
   /// n steps forward and the checkpointed reverse sweep; afterwards
   /// gradient_initial_tracer() = dJ/du_0; the field is restored to u_0.
-  AdvectionGradientResult gradient(int n, const AdvectionGradientOptions& options = {}) {
-    if (n < 1) throw Error("AdvectionSolver::gradient: need at least one step, got " + std::to_string(n));
-    const Field<double> saved = tracer_field().clone("advection_saved_tracer");
-    CapturingStepper stepper(*program_);
-    const CheckpointSchedule schedule =
-        options.snapshots < 0 ? CheckpointSchedule::store_all(n) : CheckpointSchedule::binomial(n, options.snapshots);
-    AdjointLoop loop(stepper, schedule, options.loop);
-    loop.run();
-    Kokkos::deep_copy(tracer_field().view(), saved.view());
-    program_->set_step_index(steps_);
-    AdvectionGradientResult r;
-    r.objective = stepper.objective;
-    r.steps = n;
-    r.stats = loop.stats();
-    return r;
+  GradientResult gradient(int n, const Checkpointing& checkpointing = {}) {
+    return function(n, checkpointing).gradient();
   }
 
   std::string describe() const {
@@ -294,15 +274,6 @@ class AdvectionSolver {
   }
 
  private:
-  struct CapturingStepper : StepProgram {
-    using StepProgram::StepProgram;
-    void begin_adjoint(int n) override {
-      StepProgram::begin_adjoint(n);
-      objective = program().objective();
-    }
-    double objective = 0.0;
-  };
-
   void set_cells(const Field<double>& field, const CellFunction& f) {
     const GridSpec& g = grid();
     set_by_global_index<double>(field, [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {

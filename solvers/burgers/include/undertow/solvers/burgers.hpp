@@ -39,9 +39,7 @@
 #include <utility>
 #include <vector>
 
-#include "undertow/time/adjoint_loop.hpp"
-#include "undertow/time/schedule.hpp"
-#include "undertow/time/step_program.hpp"
+#include "undertow/time/problem.hpp"
 #include "undertow/undertow.hpp"
 
 namespace undertow {
@@ -67,18 +65,6 @@ struct BurgersParameters {
   bool check_finite = true;
   AdjointForm adjoint_form = AdjointForm::Gather;
   std::array<int, 3> ranks_per_dim{0, 0, 0};
-};
-
-struct BurgersGradientOptions {
-  /// -1: store every state; c >= 1: binomial checkpointing with c snapshots.
-  int snapshots = -1;
-  AdjointLoopOptions loop;
-};
-
-struct BurgersGradientResult {
-  double objective = 0.0;
-  int steps = 0;
-  AdjointLoopStats stats;
 };
 
 namespace burgers_detail {
@@ -282,12 +268,18 @@ class BurgersSolver {
     return program_->objective();
   }
 
-  /// (u_0, nu) -> (u_n, J) over n steps as a Differentiable (store-all; its calls
-  /// leave the velocity field at the value they started from).
-  ProgramFunction function(int n) { return ProgramFunction(*program_, {u_, nu_}, {u_}, n, true); }
+  /// (u_0, nu) -> (u_n, J) over n steps as a Differentiable (a Problem: every state kept unless `checkpointing` asks
+  /// for revolve; its calls leave the velocity field at the value they started from).
+  Problem function(int n, const Checkpointing& checkpointing = {}) {
+    program_->set_step_index(steps_);
+    ProblemOptions options;
+    options.steps = n;
+    options.checkpointing = checkpointing;
+    return Problem(*program_, {u_, nu_}, {u_}, options);
+  }
 
   double tangent(int n, const Field<double>& d_velocity, const Field<double>& d_viscosity) {
-    ProgramFunction f = function(n);  // leaves the field where it found it
+    Problem f = function(n);  // leaves the field where it found it
     Field<double> out = velocity_field().clone_layout("burgers_final_tangent");
     const double dj = f.tangent({d_velocity, d_viscosity}, {out});
     return dj;
@@ -296,21 +288,8 @@ class BurgersSolver {
   /// n steps forward and the checkpointed reverse sweep; afterwards
   /// gradient_initial_velocity() = dJ/du_0 and gradient_viscosity() = dJ/dnu; the
   /// state is restored to u_0.
-  BurgersGradientResult gradient(int n, const BurgersGradientOptions& options = {}) {
-    if (n < 1) throw Error("BurgersSolver::gradient: need at least one step, got " + std::to_string(n));
-    const Field<double> saved = velocity_field().clone("burgers_saved_velocity");
-    CapturingStepper stepper(*program_);
-    const CheckpointSchedule schedule =
-        options.snapshots < 0 ? CheckpointSchedule::store_all(n) : CheckpointSchedule::binomial(n, options.snapshots);
-    AdjointLoop loop(stepper, schedule, options.loop);
-    loop.run();
-    Kokkos::deep_copy(velocity_field().view(), saved.view());
-    program_->set_step_index(steps_);
-    BurgersGradientResult r;
-    r.objective = stepper.objective;
-    r.steps = n;
-    r.stats = loop.stats();
-    return r;
+  GradientResult gradient(int n, const Checkpointing& checkpointing = {}) {
+    return function(n, checkpointing).gradient();
   }
 
   std::string describe() const {
@@ -323,15 +302,6 @@ class BurgersSolver {
   }
 
  private:
-  struct CapturingStepper : StepProgram {
-    using StepProgram::StepProgram;
-    void begin_adjoint(int n) override {
-      StepProgram::begin_adjoint(n);
-      objective = program().objective();
-    }
-    double objective = 0.0;
-  };
-
   void set_cells(const Field<double>& field, const CellFunction& f) {
     const GridSpec& g = grid();
     set_by_global_index<double>(field, [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {

@@ -18,9 +18,8 @@
 // optionally a NaN/Inf check); the objective is the terminal misfit
 //   J = 1/2 sum_cells (u_N - observation)^2
 // (a Final-section term). The solver runs the step forward, in tangent mode
-// (`tangent`, or `function(n)` as a Differentiable) and in reverse, either
-// store-all through `function(n)` (ProgramFunction) or checkpointed through
-// `gradient(n)` (StepProgram + AdjointLoop, store-all or binomial/revolve), giving
+// (`tangent`, or `function(n)` as a Differentiable) and in reverse through
+// `gradient(n)` or `function(n)` (a Problem: every state kept, or revolve), giving
 // dJ/du_0 (sensitivity to the initial temperature) and dJ/dkappa (sensitivity to
 // the conductivity of every cell).
 //
@@ -44,9 +43,7 @@
 #include <utility>
 #include <vector>
 
-#include "undertow/time/adjoint_loop.hpp"
-#include "undertow/time/schedule.hpp"
-#include "undertow/time/step_program.hpp"
+#include "undertow/time/problem.hpp"
 #include "undertow/undertow.hpp"
 
 namespace undertow {
@@ -78,21 +75,6 @@ struct HeatParameters {
   AdjointForm adjoint_form = AdjointForm::Gather;
   /// Process grid (zeros: chosen automatically). Ignored by the Decomposition constructor.
   std::array<int, 3> ranks_per_dim{0, 0, 0};
-};
-
-/// How `gradient()` runs the reverse sweep.
-struct HeatGradientOptions {
-  /// -1: keep every state in memory (store-all); c >= 1: binomial checkpointing
-  /// (revolve) with at most c snapshots.
-  int snapshots = -1;
-  /// Storage, directory, restart and progress options of the adjoint loop.
-  AdjointLoopOptions loop;
-};
-
-struct HeatGradientResult {
-  double objective = 0.0;
-  int steps = 0;
-  AdjointLoopStats stats;
 };
 
 namespace heat_detail {
@@ -262,14 +244,20 @@ class HeatSolver {
   /// The map (u_0, kappa) -> (u_n, J) over n steps from the current fields, as a
   /// Differentiable (store-all adjoint; for tests and short runs). Its calls run
   /// the program and leave the temperature field at the value they started from.
-  ProgramFunction function(int n) { return ProgramFunction(*program_, {u_, kappa_}, {u_}, n, true); }
+  Problem function(int n, const Checkpointing& checkpointing = {}) {
+    program_->set_step_index(steps_);
+    ProblemOptions options;
+    options.steps = n;
+    options.checkpointing = checkpointing;
+    return Problem(*program_, {u_, kappa_}, {u_}, options);
+  }
 
   /// dJ in direction (du_0, dkappa) over n steps from the current state; the
   /// final temperature's tangent is left in program().tangent(temperature()).
   /// The temperature is restored afterwards. Directions must have the layouts of
   /// temperature_field() / conductivity_field() (use clone_layout).
   double tangent(int n, const Field<double>& d_temperature, const Field<double>& d_conductivity) {
-    ProgramFunction f = function(n);  // leaves the field where it found it
+    Problem f = function(n);  // leaves the field where it found it
     Field<double> out = temperature_field().clone_layout("heat_final_tangent");
     const double dj = f.tangent({d_temperature, d_conductivity}, {out});
     return dj;
@@ -280,21 +268,8 @@ class HeatSolver {
   /// gradient_initial_temperature() = dJ/du_0 and gradient_conductivity() =
   /// dJ/dkappa; the temperature field is restored to the initial state and the
   /// step counter is unchanged. Collective.
-  HeatGradientResult gradient(int n, const HeatGradientOptions& options = {}) {
-    if (n < 1) throw Error("HeatSolver::gradient: need at least one step, got " + std::to_string(n));
-    const Field<double> saved = temperature_field().clone("heat_saved_temperature");
-    CapturingStepper stepper(*program_);
-    const CheckpointSchedule schedule =
-        options.snapshots < 0 ? CheckpointSchedule::store_all(n) : CheckpointSchedule::binomial(n, options.snapshots);
-    AdjointLoop loop(stepper, schedule, options.loop);
-    loop.run();
-    Kokkos::deep_copy(temperature_field().view(), saved.view());
-    program_->set_step_index(steps_);
-    HeatGradientResult r;
-    r.objective = stepper.objective;
-    r.steps = n;
-    r.stats = loop.stats();
-    return r;
+  GradientResult gradient(int n, const Checkpointing& checkpointing = {}) {
+    return function(n, checkpointing).gradient();
   }
 
   /// A few lines for logs.
@@ -308,15 +283,6 @@ class HeatSolver {
   }
 
  private:
-  struct CapturingStepper : StepProgram {
-    using StepProgram::StepProgram;
-    void begin_adjoint(int n) override {
-      StepProgram::begin_adjoint(n);
-      objective = program().objective();
-    }
-    double objective = 0.0;
-  };
-
   void set_cells(const Field<double>& field, const CellFunction& f) {
     const GridSpec& g = grid();
     set_by_global_index<double>(field, [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {

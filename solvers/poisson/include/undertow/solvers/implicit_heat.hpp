@@ -2,8 +2,8 @@
 //   (I - dt div(kappa grad)) u^{n+1} = u^n,   n = 0 .. steps-1,
 // one matrix-free CG solve per step inside an Undertow Program, with the gradient
 // of the terminal misfit J = w/2 sum (u^N - u_obs)^2 with respect to the initial
-// state u^0 and the conductivity kappa. The reverse sweep runs under the time
-// layer's AdjointLoop (store-all, or binomial checkpointing with `snapshots`), and
+// state u^0 and the conductivity kappa. The reverse sweep is a Problem's (every
+// state kept, or binomial checkpointing with `snapshots`), and
 // each step's adjoint is one more CG solve with the same symmetric operator.
 //
 // The step program: exchange kappa, fill its boundary ghosts (zero gradient), copy

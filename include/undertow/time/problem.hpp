@@ -1,0 +1,96 @@
+// Problem: a step program run for n steps, as one differentiable map.
+//
+// The map takes program variables (initial states, parameters) to program
+// variables after the last step and, optionally, the objective accumulated by the
+// Step and Final sections. `evaluate()`, `tangent()`, `adjoint()` (the
+// Differentiable contract the verification harness checks) and `gradient()` all
+// start from the values currently in `inputs()` and leave the program where they
+// found it: State variables (ghosts included), the objective and the step index
+// are saved before a call and restored after it, so `evaluate(); gradient();`
+// gives bitwise the gradient of `gradient()` alone.
+//
+// The reverse sweep runs under one checkpoint policy (`Checkpointing`): every
+// state kept in memory, or binomial checkpointing (revolve) with c snapshots in
+// memory, on disk or both, with optional crash-safe restart points (AdjointLoop
+// does the work; docs/time.md). Solvers, examples, multipoint points and the
+// verification harness all reach gradients through this class.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "undertow/program/program.hpp"
+#include "undertow/time/adjoint_loop.hpp"
+#include "undertow/verify/differentiable.hpp"
+
+namespace undertow {
+
+/// How a Problem keeps the primal states its reverse sweep needs.
+struct Checkpointing {
+  /// 0: keep the state before every step in memory (store-all: no step is run
+  /// twice). c >= 1: binomial checkpointing (revolve) with at most c snapshots,
+  /// the fewest recomputed steps for that memory.
+  int snapshots = 0;
+  /// Where snapshots live, restart points, progress lines (docs/time.md).
+  AdjointLoopOptions loop;
+};
+
+struct ProblemOptions {
+  ProblemOptions() = default;
+  /// `Problem p(program, inputs, outputs, {steps})`, or `{steps, false}` without objective.
+  ProblemOptions(int steps_per_evaluation, bool with_objective = true)  // NOLINT: braces at call sites
+      : steps(steps_per_evaluation), objective(with_objective) {}
+
+  /// Time steps (runs of the Step section) per evaluation; >= 1.
+  int steps = 1;
+  /// Whether the objective (Step and Final terms) is an output of the map.
+  bool objective = true;
+  Checkpointing checkpointing;
+};
+
+/// What the last gradient() or adjoint() did.
+struct GradientResult {
+  double objective = 0.0;  ///< the objective at the base point
+  int steps = 0;
+  AdjointLoopStats stats;  ///< steps run, recomputed, snapshots, times
+};
+
+class Problem : public Differentiable {
+ public:
+  /// `inputs` must be State or Parameter variables (Data variables are passive:
+  /// the kernels compute no adjoint for them); `outputs` any variables. Throws
+  /// Error on every rank for bad options or inputs.
+  Problem(Program& program, std::vector<Var> inputs, std::vector<Var> outputs, ProblemOptions options = {});
+  ~Problem() override;
+  Problem(Problem&&) noexcept;
+  Problem& operator=(Problem&&) = delete;
+  Problem(const Problem&) = delete;
+  Problem& operator=(const Problem&) = delete;
+
+  // ---- Differentiable ----
+  std::vector<Field<double>> inputs() override;
+  /// The problem's own copies of the outputs after the last step of the latest
+  /// evaluate() (or gradient()/adjoint(), whose forward sweep evaluates too).
+  std::vector<Field<double>> outputs() override;
+  bool has_objective() const override;
+  double evaluate() override;
+  double tangent(const std::vector<Field<double>>& directions,
+                 const std::vector<Field<double>>& output_tangents) override;
+  void adjoint(const std::vector<Field<double>>& weights, double objective_weight,
+               const std::vector<Field<double>>& input_adjoints) override;
+
+  /// dJ/d(inputs) (objective weight 1, no output weights), left in
+  /// `program().adjoint(input)` for every input (and every Parameter). Collective.
+  GradientResult gradient();
+  /// The counts and times of the latest gradient() or adjoint().
+  const GradientResult& last_gradient() const;
+
+  const ProblemOptions& options() const;
+  Program& program();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace undertow

@@ -1,0 +1,227 @@
+#include "undertow/time/problem.hpp"
+
+#include <string>
+#include <utility>
+
+#include "undertow/core/error.hpp"
+#include "undertow/field/field_ops.hpp"
+#include "undertow/time/step_program.hpp"
+
+namespace undertow {
+
+namespace {
+
+/// The step program as a Stepper whose Final section reads the terminal values
+/// and seeds the output and objective adjoints with the caller's weights.
+class ProblemStepper : public StepProgram {
+ public:
+  ProblemStepper(Program& program, std::int64_t first_step, const std::vector<Var>& outputs,
+                 std::vector<Field<double>>& output_values, const std::vector<Field<double>>& weights,
+                 double objective_weight)
+      : StepProgram(program, first_step),
+        outputs_(outputs),
+        output_values_(output_values),
+        weights_(weights),
+        objective_weight_(objective_weight) {}
+
+  double objective = 0.0;
+
+ protected:
+  void seed_final() override {
+    Program& p = program();
+    objective = p.objective();
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      Kokkos::deep_copy(output_values_[i].view(), p.value(outputs_[i]).view());
+      if (!weights_.empty()) axpy(p.adjoint(outputs_[i]), 1.0, weights_[i]);
+    }
+    p.set_objective_adjoint(objective_weight_);
+  }
+
+ private:
+  const std::vector<Var>& outputs_;
+  std::vector<Field<double>>& output_values_;
+  const std::vector<Field<double>>& weights_;
+  double objective_weight_;
+};
+
+}  // namespace
+
+struct Problem::Impl {
+  Program& program;
+  std::vector<Var> inputs, outputs, states;
+  ProblemOptions options;
+  std::vector<Field<double>> base_states, output_values;
+  double base_objective = 0.0;
+  std::int64_t base_step = 0;
+  GradientResult last;
+
+  Impl(Program& p, std::vector<Var> in, std::vector<Var> out, ProblemOptions opt)
+      : program(p), inputs(std::move(in)), outputs(std::move(out)), options(std::move(opt)) {}
+
+  /// The base point: State values (ghosts included), the objective, the step index.
+  void save_base() {
+    for (std::size_t s = 0; s < states.size(); ++s)
+      Kokkos::deep_copy(base_states[s].view(), program.value(states[s]).view());
+    base_objective = program.objective();
+    base_step = program.step_index();
+  }
+  void restore_base() {
+    for (std::size_t s = 0; s < states.size(); ++s)
+      Kokkos::deep_copy(program.value(states[s]).view(), base_states[s].view());
+    program.set_objective(base_objective);
+    program.set_step_index(base_step);
+  }
+  void copy_outputs() {
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+      Kokkos::deep_copy(output_values[i].view(), program.value(outputs[i]).view());
+  }
+
+  CheckpointSchedule schedule() const {
+    const int n = options.steps, c = options.checkpointing.snapshots;
+    return c == 0 ? CheckpointSchedule::store_all(n) : CheckpointSchedule::binomial(n, c);
+  }
+
+  void check_counts(const char* what, const std::vector<Field<double>>& fields, std::size_t expected,
+                    const char* of) const {
+    if (fields.size() != expected) {
+      throw Error(std::string("Problem::") + what + ": " + std::to_string(fields.size()) + " fields for " +
+                  std::to_string(expected) + " " + of);
+    }
+  }
+
+  double reverse(const std::vector<Field<double>>& weights, double objective_weight) {
+    if (program.reverse_seeds() != 1) {
+      throw Error("Problem: the program reverses " + std::to_string(program.reverse_seeds()) +
+                  " seeds at once; a Problem drives one (call prepare_reverse(1))");
+    }
+    save_base();
+    ProblemStepper stepper(program, base_step, outputs, output_values, weights, objective_weight);
+    last = GradientResult{};
+    if (states.empty()) {
+      reverse_stateless(stepper);
+    } else {
+      AdjointLoop loop(stepper, schedule(), options.checkpointing.loop);
+      loop.run();
+      last.stats = loop.stats();
+    }
+    restore_base();
+    last.objective = stepper.objective;
+    last.steps = options.steps;
+    return stepper.objective;
+  }
+
+  /// A program without State variables (one linear solve, say) has no state to
+  /// keep: every step starts from the same values, so each reverse step records
+  /// its step again and nothing is checkpointed.
+  void reverse_stateless(ProblemStepper& stepper) {
+    const int n = options.steps;
+    stepper.begin_forward();
+    for (int k = 0; k < n; ++k) stepper.step(k);
+    stepper.begin_adjoint(n);
+    for (int k = n - 1; k >= 0; --k) {
+      stepper.step_record(k);
+      stepper.step_adjoint(k);
+    }
+    last.stats.forward_steps = last.stats.initial_forward_steps = n;
+    last.stats.recorded_steps = last.stats.adjoint_steps = n;
+  }
+};
+
+Problem::Problem(Program& program, std::vector<Var> inputs, std::vector<Var> outputs, ProblemOptions options)
+    : impl_(std::make_unique<Impl>(program, std::move(inputs), std::move(outputs), std::move(options))) {
+  Impl& m = *impl_;
+  // Every rank sees the same arguments: the checks agree without communication.
+  if (m.options.steps < 1) throw Error("Problem: steps must be >= 1, got " + std::to_string(m.options.steps));
+  if (m.options.checkpointing.snapshots < 0) {
+    throw Error("Problem: checkpointing.snapshots must be 0 (keep every state) or >= 1 (revolve), got " +
+                std::to_string(m.options.checkpointing.snapshots));
+  }
+  for (Var v : m.inputs) {
+    if (program.role(v) == VarRole::Data) {
+      throw Error("Problem: input '" + program.name(v) +
+                  "' is a Data variable, which is passive (kernels compute no adjoint for it); add it with "
+                  "add_parameter to differentiate with respect to it");
+    }
+  }
+  for (int id = 0; id < program.variable_count(); ++id) {
+    if (program.role(Var{id}) == VarRole::State) m.states.push_back(Var{id});
+  }
+  for (Var v : m.states) m.base_states.push_back(program.value(v).clone_layout(program.name(v) + "_base"));
+  for (Var v : m.outputs) m.output_values.push_back(program.value(v).clone_layout(program.name(v) + "_output"));
+}
+
+Problem::~Problem() = default;
+Problem::Problem(Problem&&) noexcept = default;
+
+std::vector<Field<double>> Problem::inputs() {
+  std::vector<Field<double>> f;
+  for (Var v : impl_->inputs) f.push_back(impl_->program.value(v));
+  return f;
+}
+
+std::vector<Field<double>> Problem::outputs() {
+  return impl_->output_values;
+}
+bool Problem::has_objective() const {
+  return impl_->options.objective;
+}
+const ProblemOptions& Problem::options() const {
+  return impl_->options;
+}
+Program& Problem::program() {
+  return impl_->program;
+}
+const GradientResult& Problem::last_gradient() const {
+  return impl_->last;
+}
+
+double Problem::evaluate() {
+  Impl& m = *impl_;
+  m.save_base();
+  m.program.set_objective(0.0);
+  for (int n = 0; n < m.options.steps; ++n) m.program.run_forward(Section::Step);
+  m.program.run_forward(Section::Final);
+  m.copy_outputs();
+  const double objective = m.program.objective();
+  m.restore_base();
+  return objective;
+}
+
+double Problem::tangent(const std::vector<Field<double>>& directions,
+                        const std::vector<Field<double>>& output_tangents) {
+  Impl& m = *impl_;
+  m.check_counts("tangent", directions, m.inputs.size(), "inputs");
+  m.check_counts("tangent", output_tangents, m.outputs.size(), "outputs");
+  m.save_base();
+  m.program.set_objective(0.0);
+  m.program.prepare_tangent(1);  // zeroes every tangent
+  for (std::size_t i = 0; i < m.inputs.size(); ++i) copy(m.program.tangent(m.inputs[i]), directions[i]);
+  for (int n = 0; n < m.options.steps; ++n) m.program.run_tangent(Section::Step);
+  m.program.run_tangent(Section::Final);
+  for (std::size_t i = 0; i < m.outputs.size(); ++i) copy(output_tangents[i], m.program.tangent(m.outputs[i]));
+  const double objective_tangent = m.program.objective_tangent()[0];
+  m.restore_base();
+  return objective_tangent;
+}
+
+void Problem::adjoint(const std::vector<Field<double>>& weights, double objective_weight,
+                      const std::vector<Field<double>>& input_adjoints) {
+  Impl& m = *impl_;
+  m.check_counts("adjoint", weights, m.outputs.size(), "outputs");
+  m.check_counts("adjoint", input_adjoints, m.inputs.size(), "inputs");
+  m.reverse(weights, m.options.objective ? objective_weight : 0.0);
+  for (std::size_t i = 0; i < m.inputs.size(); ++i) copy(input_adjoints[i], m.program.adjoint(m.inputs[i]));
+}
+
+GradientResult Problem::gradient() {
+  Impl& m = *impl_;
+  if (!m.options.objective) {
+    throw Error(
+        "Problem::gradient: the problem has no objective (ProblemOptions::objective is false); use adjoint() "
+        "with output weights");
+  }
+  m.reverse({}, 1.0);
+  return m.last;
+}
+
+}  // namespace undertow
