@@ -23,7 +23,11 @@
 // time of one primal step (a step that moves far fewer bytes per cell than that is
 // not bandwidth-bound). For the two CG solvers a second table compares the primal
 // and the adjoint linear solve themselves (LinearSolveStats: iterations, ms per
-// solve and per iteration; target adjoint/primal <= 1.2).
+// solve and per iteration; target adjoint/primal <= 1.2). A third table times a
+// whole gradient over --gradient-steps steps through Problem, every state kept:
+// the primal sweep (evaluate), the gradient whose forward sweep records what the
+// reverse reads (the default; target gradient/sweep <= 2.3 for heat) and the one
+// that re-runs every step in the reverse sweep instead (record_forward = false).
 //
 // The default sizes make the arrays one step touches exceed the last-level cache;
 // Poisson is the exception (its CG needs iterations in proportion to the cells per
@@ -31,7 +35,8 @@
 // same CG on the same operator at full size.
 //
 //   mpirun -n 2 bench_solvers [--cells 6144] [--sw-cells 3072] [--implicit-cells 2048]
-//                             [--poisson-cells 256] [--solvers heat,burgers] [--json out.json]
+//                             [--poisson-cells 256] [--solvers heat,burgers] [--gradient-steps 8]
+//                             [--json out.json]
 
 #include <map>
 #include <memory>
@@ -77,6 +82,7 @@ struct Settings {
   double implicit_dt = 2.0;  // backward-Euler dt in units of h^2 (kappa ~ 1): sets the CG iterations
   double cg_rtol = 1e-8;
   double poisson_rtol = 1e-6;
+  int gradient_steps = 8;  // steps of the whole-gradient table (0: skip it)
 };
 
 std::string square(std::int64_t n) {
@@ -292,6 +298,10 @@ int main(int argc, char** argv) {
     app.add_option("--poisson-rtol", s.poisson_rtol, "CG relative tolerance of the Poisson solves")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    app.add_option("--gradient-steps", s.gradient_steps,
+                   "Steps of the whole-gradient table (Problem, every state kept; 0: skip it)")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
     if (auto code = bench::parse_command_line(app, argc, argv, env.world())) return *code;
     const std::set<std::string> wanted(selected.begin(), selected.end());
 
@@ -351,6 +361,20 @@ int main(int argc, char** argv) {
         .add_ratio_column("adj/fwd_iter", "adj_ms/iter", "fwd_ms/iter", 2)
         .add_column("target", 1)
         .add_column("met");
+
+    bench::Table gradients("Whole gradient over n steps through Problem, every state kept (median ms, slowest rank)");
+    bench::add_run_metadata(gradients, env, "solvers");
+    gradients.add_column("solver")
+        .add_column("grid")
+        .add_column("steps")
+        .add_column("ranks")
+        .add_column("thr")
+        .add_column("recorded")
+        .add_column("sweep_ms", 1)
+        .add_column("gradient_ms", 1)
+        .add_column("rerun_ms", 1)
+        .add_ratio_column("grad/sweep", "gradient_ms", "sweep_ms", 2)
+        .add_ratio_column("rerun/sweep", "rerun_ms", "sweep_ms", 2);
 
     for (const SolverInfo& info : all_solvers()) {
       if (wanted.count(info.name) == 0) continue;
@@ -434,6 +458,32 @@ int main(int argc, char** argv) {
                         {"target", 1.2},
                         {"met", adj_ms <= 1.2 * fwd_ms ? "yes" : "no"}});
       }
+      if (s.gradient_steps > 0) {
+        // The map (states, parameters) -> J over n steps: evaluate() is the primal
+        // sweep; gradient() with the forward recording (the default when every
+        // operation can be reversed from one) and with each step re-run instead.
+        std::vector<Var> inputs;
+        for (int id = 0; id < p.variable_count(); ++id) {
+          const VarRole role = p.role(Var{id});
+          if (role == VarRole::State || role == VarRole::Parameter) inputs.push_back(Var{id});
+        }
+        p.prepare_reverse(1);
+        Problem recorded(p, inputs, {}, {s.gradient_steps});
+        ProblemOptions rerun_options{s.gradient_steps};
+        rerun_options.checkpointing.record_forward = false;
+        Problem rerun(p, inputs, {}, rerun_options);
+        const std::vector<bench::Timing> g = bench::time_interleaved(
+            world, options, {[&] { recorded.evaluate(); }, [&] { recorded.gradient(); }, [&] { rerun.gradient(); }});
+        gradients.add_row({{"solver", info.name},
+                           {"grid", sub.grid},
+                           {"steps", static_cast<std::int64_t>(s.gradient_steps)},
+                           {"ranks", env.size()},
+                           {"thr", env.threads()},
+                           {"recorded", p.replayable(Section::Step) ? "yes" : "no"},
+                           {"sweep_ms", g[0].median * 1e3},
+                           {"gradient_ms", g[1].median * 1e3},
+                           {"rerun_ms", g[2].median * 1e3}});
+      }
       std::ostringstream os;
       os << "  " << info.name << " " << sub.grid << " (" << sub.setting << "): " << std::fixed << std::setprecision(1)
          << MPI_Wtime() - t0 << " s";
@@ -445,7 +495,14 @@ int main(int argc, char** argv) {
                "adjoint = record + reverse (one reverse step of AdjointLoop); rev_met / adj_met: reverse / adjoint <= "
                "target x primal; triad_B/cell: bytes per cell the triad streams in one primal step");
     if (solves.rows() > 0) bench::print_on_root(world, solves);
-    if (!options.json_path.empty()) bench::write_json(world, options.json_path, {&steps, &solves});
+    if (gradients.rows() > 0) {
+      bench::print_on_root(world, gradients);
+      root_print(world,
+                 "sweep: Problem::evaluate (n primal steps); gradient: Problem::gradient, the forward sweep recording "
+                 "what the reverse reads (recorded = yes; a linear solve keeps its own record: no); rerun: "
+                 "record_forward = false, every reverse step re-runs its step from the stored state");
+    }
+    if (!options.json_path.empty()) bench::write_json(world, options.json_path, {&steps, &solves, &gradients});
   } catch (const Error& e) {
     // Undertow errors are collective: every rank reaches this point together.
     root_print(env.world(), std::string("bench_solvers: ") + e.what());

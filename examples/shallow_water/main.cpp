@@ -189,13 +189,13 @@ int main(int argc, char** argv) {
     // ---- adjoint run ----
     say("\n-- Adjoint run (revolve checkpointing) ----------------------------------------");
     const double t_adjoint = seconds();
-    undertow::solvers::ShallowWaterGradientOptions gradient_options;
-    gradient_options.snapshots = std::max(1, std::min(st.snapshots, steps));
-    gradient_options.loop.progress_seconds = 10.0;
-    const auto grad = solver.gradient(steps, gradient_options);
+    undertow::Checkpointing checkpointing;
+    checkpointing.snapshots = std::max(1, std::min(st.snapshots, steps));
+    checkpointing.loop.progress_seconds = 10.0;
+    const auto grad = solver.gradient(steps, checkpointing);
     const double adjoint_seconds = seconds() - t_adjoint;
     const auto& s = grad.stats;
-    say("  schedule " + undertow::CheckpointSchedule::binomial(steps, gradient_options.snapshots).describe());
+    say("  schedule " + undertow::CheckpointSchedule::binomial(steps, checkpointing.snapshots).describe());
     say(format("  %lld forward steps (%lld recomputed), %lld reverse steps; at most %d snapshots of %.2f MB in memory",
                static_cast<long long>(s.forward_steps), static_cast<long long>(s.recomputed_steps),
                static_cast<long long>(s.adjoint_steps), s.peak_live_snapshots, s.snapshot_bytes / 1e6));
@@ -269,7 +269,9 @@ int main(int argc, char** argv) {
     if (st.verify_steps > 0) {
       say("\n-- Verification (undertow::verify, " + std::to_string(st.verify_steps) +
           " steps of the same problem, adjoint through revolve) --");
-      auto f = solver.function(std::min(st.verify_steps, steps), 3);
+      undertow::Checkpointing revolve;
+      revolve.snapshots = 3;
+      auto f = solver.function(std::min(st.verify_steps, steps), revolve);
       undertow::VerifyOptions vo;
       vo.name = "(eta0, bed) -> (final state, J), coastal basin, " + std::string(to_string(o.scheme));
       vo.relative_step = 1e-4;  // perturbations of ~0.5 m: the shallowest water is min_depth deep

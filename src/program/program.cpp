@@ -76,6 +76,8 @@ class ExchangeOperation : public Operation {
            std::to_string(p.value(Var{v_}).ghost()) + ")";
   }
   std::vector<int> writes() const override { return {v_}; }
+  bool reverse_needs_only_values() const override { return true; }
+  bool fills_ghosts_only() const override { return true; }
   std::optional<HaloPattern> exchange_pattern(int v) const override {
     return v == v_ ? std::optional<HaloPattern>(pattern_) : std::nullopt;
   }
@@ -109,6 +111,8 @@ class BoundaryOperation : public Operation {
     return "boundary " + p.name(Var{v_}) + " [" + undertow::describe(bc_, p.decomposition().dim()) + "]";
   }
   std::vector<int> writes() const override { return {v_}; }
+  bool reverse_needs_only_values() const override { return true; }
+  bool fills_ghosts_only() const override { return true; }
   void forward(Program& p) override {
     auto& x = p.var(v_);
     apply_boundary(x.value, bc_, x.value.components(), 1, false);
@@ -135,6 +139,7 @@ class CopyOperation : public Operation {
     return "copy " + p.name(Var{src_}) + " -> " + p.name(Var{dst_});
   }
   std::vector<int> writes() const override { return {dst_}; }
+  bool reverse_needs_only_values() const override { return true; }
   void forward(Program& p) override { copy(p.var(dst_).value, p.var(src_).value); }
   void tangent(Program& p, int) override {
     copy(p.var(dst_).value, p.var(src_).value);
@@ -158,6 +163,7 @@ class AxpyOperation : public Operation {
     return os.str();
   }
   std::vector<int> writes() const override { return {y_}; }
+  bool reverse_needs_only_values() const override { return true; }
   void forward(Program& p) override { axpy(p.var(y_).value, a_, p.var(x_).value); }
   void tangent(Program& p, int) override {
     axpy(p.var(y_).value, a_, p.var(x_).value);
@@ -179,6 +185,7 @@ class ScaleOperation : public Operation {
     return os.str();
   }
   std::vector<int> writes() const override { return {x_}; }
+  bool reverse_needs_only_values() const override { return true; }
   void forward(Program& p) override { scale(p.var(x_).value, a_); }
   void tangent(Program& p, int) override {
     scale(p.var(x_).value, a_);
@@ -200,6 +207,7 @@ class ObjectiveSumOperation : public Operation {
     return os.str();
   }
   std::vector<int> writes() const override { return {}; }
+  bool reverse_needs_only_values() const override { return true; }
   void forward(Program& p) override { p.objective_ref() += w_ * sum(p.var(x_).value); }
   void tangent(Program& p, int directions) override {
     forward(p);
@@ -233,6 +241,7 @@ class ObjectiveMisfitOperation : public Operation {
     return os.str();
   }
   std::vector<int> writes() const override { return {}; }
+  bool reverse_needs_only_values() const override { return true; }
   std::vector<int> reverse_reads() const override { return {x_, obs_}; }
   void forward(Program& p) override {
     const auto& x = p.var(x_).value;
@@ -271,6 +280,7 @@ class CheckFiniteOperation : public Operation {
   explicit CheckFiniteOperation(int v) : v_(v) {}
   std::string describe(const Program& p) const override { return "check finite " + p.name(Var{v_}); }
   std::vector<int> writes() const override { return {}; }
+  bool reverse_needs_only_values() const override { return true; }
   void forward(Program& p) override { check(p, p.var(v_).value, ""); }
   void tangent(Program& p, int) override {
     check(p, p.var(v_).value, "");
@@ -312,7 +322,8 @@ Var Program::add_variable(const std::string& name, VarRole role, int components,
   v.value = Field<double>(decomp_, name, components, ghost);
   v.adjoint = Field<double>(decomp_, name + "_adjoint", components * reverse_seeds(), ghost);
   vars_.push_back(std::move(v));
-  step_plan_.built = final_plan_.built = false;
+  for (Plan& pl : plans_) pl.built = false;
+  ++generation_;
   if (directions_ > 0) {
     vars_.back().tangent = Field<double>(decomp_, name + "_tangent", components * directions_, ghost);
   }
@@ -348,9 +359,10 @@ const Field<double>& Program::tangent(Var v) const {
 
 void Program::append(std::unique_ptr<Operation> op) {
   ops(section_).push_back(std::move(op));
-  Plan& plan = section_ == Section::Step ? step_plan_ : final_plan_;
-  plan.built = false;
-  plan.exchanges_checked = false;
+  Plan& changed = plan(section_);
+  changed.built = false;
+  changed.exchanges_checked = false;
+  ++generation_;
 }
 
 void Program::exchange(Var v, HaloPattern pattern) {
@@ -414,9 +426,9 @@ Halo& Program::halo(HaloPattern pattern, int width) {
 }
 
 void Program::build_plan(Section s) {
-  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
+  Plan& built = plan(s);
   auto& list = ops(s);
-  plan.snapshots.assign(list.size(), {});
+  built.snapshots.assign(list.size(), {});
   for (std::size_t k = 0; k < list.size(); ++k) {
     for (int id : list[k]->reverse_reads()) {
       bool overwritten_later = false;
@@ -428,16 +440,16 @@ void Program::build_plan(Section s) {
       if (std::find(w.begin(), w.end(), id) != w.end()) overwritten_later = true;
       if (overwritten_later) {
         const auto& v = vars_[static_cast<std::size_t>(id)];
-        plan.snapshots[k].emplace_back(id, v.value.clone_layout(v.name + "_snapshot"));
+        built.snapshots[k].emplace_back(id, v.value.clone_layout(v.name + "_snapshot"));
       }
     }
   }
-  plan.built = true;
+  built.built = true;
 }
 
 const Field<double>& Program::recorded(int id) const {
-  if (current_plan_ != nullptr && current_op_ >= 0) {
-    for (const auto& snap : current_plan_->snapshots[static_cast<std::size_t>(current_op_)]) {
+  if (current_snapshots_ != nullptr && current_op_ >= 0) {
+    for (const auto& snap : (*current_snapshots_)[static_cast<std::size_t>(current_op_)]) {
       if (snap.first == id) return snap.second;
     }
   }
@@ -447,8 +459,11 @@ const Field<double>& Program::recorded(int id) const {
 void Program::check_exchanges(Section s) {
   // The exchange that fills what operation k reads is the latest one before it:
   // earlier in its section, then (the step repeats) later in the Step section;
-  // the Final section runs after the steps, so its reads may be fed by the Step's.
+  // the first step follows the Initial section; the Final section runs after the
+  // steps, so its reads may be fed by the Step's.
   const auto& list = ops(s);
+  const auto& step_ops = ops(Section::Step);
+  const auto& initial_ops = ops(Section::Initial);
   for (std::size_t k = 0; k < list.size(); ++k) {
     for (const auto& [id, needed] : list[k]->ghost_reads()) {
       if (needed == HaloPattern::Star) continue;
@@ -457,9 +472,11 @@ void Program::check_exchanges(Section s) {
       if (s == Section::Step) {
         for (std::size_t j = list.size(); j-- > k + 1;)
           before.emplace_back(list[j].get(), "operation " + std::to_string(j) + " (previous step)");
-      } else {
-        for (std::size_t j = step_ops_.size(); j-- > 0;)
-          before.emplace_back(step_ops_[j].get(), "step operation " + std::to_string(j));
+        for (std::size_t j = initial_ops.size(); j-- > 0;)
+          before.emplace_back(initial_ops[j].get(), "initial operation " + std::to_string(j) + " (first step)");
+      } else if (s == Section::Final) {
+        for (std::size_t j = step_ops.size(); j-- > 0;)
+          before.emplace_back(step_ops[j].get(), "step operation " + std::to_string(j));
       }
       for (const auto& [op, where] : before) {
         const std::optional<HaloPattern> pattern = op->exchange_pattern(id);
@@ -478,17 +495,16 @@ void Program::check_exchanges(Section s) {
       }
     }
   }
-  (s == Section::Step ? step_plan_ : final_plan_).exchanges_checked = true;
+  plan(s).exchanges_checked = true;
 }
 
-void Program::run(Section s, bool record) {
-  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
-  if (!plan.exchanges_checked) check_exchanges(s);
-  if (record && !plan.built) build_plan(s);
+void Program::run(Section s, Snapshots* record) {
+  Plan& run_plan = plan(s);
+  if (!run_plan.exchanges_checked) check_exchanges(s);
   auto& list = ops(s);
   for (std::size_t k = 0; k < list.size(); ++k) {
-    if (record) {
-      for (auto& snap : plan.snapshots[k])
+    if (record != nullptr) {
+      for (auto& snap : (*record)[k])
         Kokkos::deep_copy(snap.second.view(), vars_[static_cast<std::size_t>(snap.first)].value.view());
     }
     list[k]->forward(*this);
@@ -498,24 +514,100 @@ void Program::run(Section s, bool record) {
 }
 
 void Program::run_forward(Section s) {
-  run(s, false);
+  run(s, nullptr);
 }
 void Program::run_forward_record(Section s) {
-  run(s, true);
+  if (!plan(s).built) build_plan(s);
+  run(s, &plan(s).snapshots);
 }
 
 void Program::run_reverse(Section s) {
-  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
-  if (!plan.built) throw Error("Program: run_reverse without a preceding run_forward_record");
+  if (!plan(s).built) throw Error("Program: run_reverse without a preceding run_forward_record");
+  reverse(s, plan(s).snapshots);
+}
+
+bool Program::replayable(Section s) const {
+  for (const auto& op : ops_[index(s)]) {
+    if (!op->reverse_needs_only_values()) return false;
+  }
+  return true;
+}
+
+std::vector<int> Program::end_values_read(Section s) {
+  // What the reverse reads without a snapshot is the value the run left. A later
+  // run may change it unless it is a Parameter or Data variable that only ghost
+  // fills write (their owned values are constant, so are the fills).
+  std::vector<bool> changes(vars_.size(), false);
+  for (std::size_t id = 0; id < vars_.size(); ++id) {
+    const VarRole role = vars_[id].role;
+    changes[id] = role == VarRole::State || role == VarRole::Temporary;
+  }
+  for (const auto& section : ops_) {
+    for (const auto& op : section) {
+      if (op->fills_ghosts_only()) continue;
+      for (int id : op->writes()) changes[static_cast<std::size_t>(id)] = true;
+    }
+  }
+  const auto& list = ops(s);
+  const Snapshots& snapshots = plan(s).snapshots;
+  std::vector<int> ids;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    for (int id : list[k]->reverse_reads()) {
+      bool snapshotted = false;
+      for (const auto& snap : snapshots[k]) snapshotted = snapshotted || snap.first == id;
+      if (!snapshotted && changes[static_cast<std::size_t>(id)] && std::find(ids.begin(), ids.end(), id) == ids.end())
+        ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
+void Program::run_forward_record(Section s, Recording& recording) {
+  if (!replayable(s)) {
+    throw Error(
+        "Program: an operation of this section keeps results of its own forward run (a linear solve); "
+        "record it with run_forward_record(section) and reverse it right after");
+  }
+  if (!plan(s).built) build_plan(s);
+  if (recording.generation_ != generation_ || recording.section_ != s) {
+    recording.snapshots_ = plan(s).snapshots;
+    for (auto& op : recording.snapshots_) {
+      for (auto& snap : op) snap.second = snap.second.clone_layout(snap.second.name());
+    }
+    recording.end_values_.clear();
+    for (int id : end_values_read(s)) {
+      const Field<double>& value = vars_[static_cast<std::size_t>(id)].value;
+      recording.end_values_.emplace_back(id, value.clone_layout(value.name() + "_recorded"));
+    }
+    recording.section_ = s;
+    recording.generation_ = generation_;
+  }
+  run(s, &recording.snapshots_);
+  for (auto& [id, field] : recording.end_values_)
+    Kokkos::deep_copy(field.view(), vars_[static_cast<std::size_t>(id)].value.view());
+}
+
+void Program::run_reverse(Section s, const Recording& recording) {
+  if (recording.generation_ != generation_ || recording.section_ != s) {
+    throw Error("Program: run_reverse from a recording of " +
+                std::string(recording.generation_ == 0 ? "nothing (run_forward_record into it first)"
+                                                       : "another section or of the program before it changed"));
+  }
+  for (const auto& [id, field] : recording.end_values_)
+    Kokkos::deep_copy(vars_[static_cast<std::size_t>(id)].value.view(), field.view());
+  reverse(s, recording.snapshots_);
+}
+
+void Program::reverse(Section s, const Snapshots& recorded) {
   auto& list = ops(s);
   if (s == Section::Step && step_index_ > 0) --step_index_;  // the step being reversed
-  current_plan_ = &plan;
+  current_snapshots_ = &recorded;
   for (int k = static_cast<int>(list.size()) - 1; k >= 0; --k) {
     current_op_ = k;
     list[static_cast<std::size_t>(k)]->reverse(*this);
   }
   current_op_ = -1;
-  current_plan_ = nullptr;
+  current_snapshots_ = nullptr;
   // Ghost contributions of variables exchanged outside the program (e.g. a
   // coefficient filled once at set-up) go to their owners: the transpose of that
   // exchange.
@@ -570,8 +662,7 @@ void Program::set_objective_adjoints(const std::vector<double>& jbar) {
 
 void Program::run_tangent(Section s) {
   if (directions_ == 0) throw Error("Program: call prepare_tangent(directions) before run_tangent");
-  Plan& plan = s == Section::Step ? step_plan_ : final_plan_;
-  if (!plan.exchanges_checked) check_exchanges(s);
+  if (!plan(s).exchanges_checked) check_exchanges(s);
   for (auto& op : ops(s)) op->tangent(*this, directions_);
   Kokkos::fence();
   if (s == Section::Step) ++step_index_;
@@ -599,12 +690,14 @@ std::string Program::describe() const {
     os << " " << v.name << "(" << roles[static_cast<int>(v.role)] << ", " << v.value.components() << "c, g"
        << v.value.ghost() << ")";
   }
-  os << "\n  step:";
-  for (std::size_t k = 0; k < step_ops_.size(); ++k) os << "\n    " << k << ". " << step_ops_[k]->describe(*this);
-  if (!final_ops_.empty()) {
-    os << "\n  final:";
-    for (std::size_t k = 0; k < final_ops_.size(); ++k) os << "\n    " << k << ". " << final_ops_[k]->describe(*this);
-  }
+  const auto list = [&](const char* title, Section s) {
+    os << "\n  " << title << ":";
+    const auto& section = ops_[index(s)];
+    for (std::size_t k = 0; k < section.size(); ++k) os << "\n    " << k << ". " << section[k]->describe(*this);
+  };
+  if (has_operations(Section::Initial)) list("initial", Section::Initial);
+  list("step", Section::Step);
+  if (has_operations(Section::Final)) list("final", Section::Final);
   return os.str();
 }
 

@@ -165,11 +165,7 @@ class AdjointLoop::Impl {
 
   bool uses_directory() const { return options_.storage != SnapshotStorage::Memory || options_.restart_interval > 0; }
 
-  double progress_interval() const {
-    if (options_.progress_seconds > 0) return options_.progress_seconds;
-    if (const char* env = std::getenv("UNDERTOW_PROGRESS")) return std::atof(env);
-    return 0;
-  }
+  double progress_interval() const { return undertow::progress_interval(options_); }
 
   void check_options() const {
     const std::string who = "AdjointLoop(" + schedule_.describe() + "): ";
@@ -620,6 +616,12 @@ class AdjointLoop::Impl {
   std::set<std::string> committed_files_;  // named by the last committed manifest: kept until the next
   std::unique_ptr<ProgressMeter> progress_;
 };
+
+double progress_interval(const AdjointLoopOptions& options) {
+  if (options.progress_seconds > 0) return options.progress_seconds;
+  if (const char* env = std::getenv("UNDERTOW_PROGRESS")) return std::atof(env);
+  return 0;
+}
 
 AdjointLoop::AdjointLoop(Stepper& stepper, CheckpointSchedule schedule, AdjointLoopOptions options)
     : impl_(std::make_unique<Impl>(stepper, std::move(schedule), std::move(options))) {}

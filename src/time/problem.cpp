@@ -1,5 +1,6 @@
 #include "undertow/time/problem.hpp"
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -15,16 +16,24 @@ namespace {
 /// and seeds the output and objective adjoints with the caller's weights.
 class ProblemStepper : public StepProgram {
  public:
-  ProblemStepper(Program& program, std::int64_t first_step, const std::vector<Var>& outputs,
+  ProblemStepper(Program& program, std::int64_t first_step, bool run_initial, const std::vector<Var>& outputs,
                  std::vector<Field<double>>& output_values, const std::vector<Field<double>>& weights,
                  double objective_weight)
-      : StepProgram(program, first_step),
+      : StepProgram(program, first_step, InitialSectionHandled{}),
+        run_initial_(run_initial),
         outputs_(outputs),
         output_values_(output_values),
         weights_(weights),
         objective_weight_(objective_weight) {}
 
   double objective = 0.0;
+
+  /// The loop's step 0 starts from the Initial section's result (its objective
+  /// terms included); Problem reverses that section after the loop.
+  void begin_forward() override {
+    StepProgram::begin_forward();
+    if (run_initial_) program().run_forward(Section::Initial);
+  }
 
  protected:
   void seed_final() override {
@@ -38,6 +47,7 @@ class ProblemStepper : public StepProgram {
   }
 
  private:
+  bool run_initial_;
   const std::vector<Var>& outputs_;
   std::vector<Field<double>>& output_values_;
   const std::vector<Field<double>>& weights_;
@@ -51,6 +61,7 @@ struct Problem::Impl {
   std::vector<Var> inputs, outputs, states;
   ProblemOptions options;
   std::vector<Field<double>> base_states, output_values;
+  std::vector<Program::Recording> recordings;  // one per step, kept between gradients
   double base_objective = 0.0;
   std::int64_t base_step = 0;
   GradientResult last;
@@ -76,6 +87,8 @@ struct Problem::Impl {
       Kokkos::deep_copy(output_values[i].view(), program.value(outputs[i]).view());
   }
 
+  bool runs_initial() const { return options.run_initial && program.has_operations(Section::Initial); }
+
   CheckpointSchedule schedule() const {
     const int n = options.steps, c = options.checkpointing.snapshots;
     return c == 0 ? CheckpointSchedule::store_all(n) : CheckpointSchedule::binomial(n, c);
@@ -95,19 +108,66 @@ struct Problem::Impl {
                   " seeds at once; a Problem drives one (call prepare_reverse(1))");
     }
     save_base();
-    ProblemStepper stepper(program, base_step, outputs, output_values, weights, objective_weight);
+    ProblemStepper stepper(program, base_step, runs_initial(), outputs, output_values, weights, objective_weight);
     last = GradientResult{};
-    if (states.empty()) {
+    if (records_forward()) {
+      reverse_recorded(stepper);
+    } else if (states.empty()) {
       reverse_stateless(stepper);
     } else {
       AdjointLoop loop(stepper, schedule(), options.checkpointing.loop);
       loop.run();
       last.stats = loop.stats();
     }
+    if (runs_initial()) {
+      // The Initial section's inputs as the forward sweep saw them, then its transpose.
+      restore_base();
+      program.run_forward_record(Section::Initial);
+      program.run_reverse(Section::Initial);
+    }
     restore_base();
     last.objective = stepper.objective;
     last.steps = options.steps;
     return stepper.objective;
+  }
+
+  bool records_forward() const {
+    const Checkpointing& c = options.checkpointing;
+    return c.snapshots == 0 && c.record_forward && c.loop.storage == SnapshotStorage::Memory &&
+           c.loop.restart_interval == 0 && program.replayable(Section::Step);
+  }
+
+  /// Store-all with a recording forward sweep: every step keeps what its reverse
+  /// reads, then the recordings are reversed in turn; no step runs twice.
+  void reverse_recorded(ProblemStepper& stepper) {
+    using Clock = std::chrono::steady_clock;
+    const auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    const int n = options.steps;
+    const AdjointLoopOptions& loop = options.checkpointing.loop;
+    ProgressMeter progress(program.decomposition().comm(), progress_interval(loop), loop.progress_sink);
+    progress.set_totals(n, n);
+    recordings.resize(static_cast<std::size_t>(n));
+    const Clock::time_point start = Clock::now();
+    stepper.begin_forward();
+    for (int k = 0; k < n; ++k) {
+      program.set_step_index(base_step + k);
+      program.run_forward_record(Section::Step, recordings[static_cast<std::size_t>(k)]);
+      progress.step_done(LoopPhase::Forward, k);
+    }
+    last.stats.seconds_forward = since(start);
+    const Clock::time_point reverse_start = Clock::now();
+    stepper.begin_adjoint(n);
+    for (int k = n - 1; k >= 0; --k) {
+      program.set_step_index(base_step + k + 1);
+      program.run_reverse(Section::Step, recordings[static_cast<std::size_t>(k)]);
+      progress.step_done(LoopPhase::Reverse, k);
+      if (loop.after_reverse_step) loop.after_reverse_step(k);
+    }
+    last.stats.seconds_reverse = since(reverse_start);
+    last.stats.seconds_total = since(start);
+    last.stats.forward_steps = last.stats.initial_forward_steps = n;
+    last.stats.recorded_steps = last.stats.adjoint_steps = n;
+    if (progress.enabled()) progress.print_now("done");
   }
 
   /// A program without State variables (one linear solve, say) has no state to
@@ -179,6 +239,7 @@ double Problem::evaluate() {
   Impl& m = *impl_;
   m.save_base();
   m.program.set_objective(0.0);
+  if (m.runs_initial()) m.program.run_forward(Section::Initial);
   for (int n = 0; n < m.options.steps; ++n) m.program.run_forward(Section::Step);
   m.program.run_forward(Section::Final);
   m.copy_outputs();
@@ -196,6 +257,7 @@ double Problem::tangent(const std::vector<Field<double>>& directions,
   m.program.set_objective(0.0);
   m.program.prepare_tangent(1);  // zeroes every tangent
   for (std::size_t i = 0; i < m.inputs.size(); ++i) copy(m.program.tangent(m.inputs[i]), directions[i]);
+  if (m.runs_initial()) m.program.run_tangent(Section::Initial);
   for (int n = 0; n < m.options.steps; ++n) m.program.run_tangent(Section::Step);
   m.program.run_tangent(Section::Final);
   for (std::size_t i = 0; i < m.outputs.size(); ++i) copy(output_tangents[i], m.program.tangent(m.outputs[i]));

@@ -19,12 +19,16 @@
 //                         transposed exchange, elided where the gather assembly
 //                         left no ghost contribution; boundary fill -> its
 //                         transpose; objective sum -> broadcast of its adjoint).
-// Operations can go to the Step section or to the Final section (terms evaluated
-// once after the last step, e.g. a terminal misfit). Users never write a reverse
-// loop; they read gradients from adjoint(var).
+// Operations go to one of three sections: Initial (run once before the first
+// step: the map from parameters to the initial state, e.g. a surface elevation
+// to a water depth), Step (one time step) and Final (terms evaluated once after
+// the last step, e.g. a terminal misfit). Users never write a reverse loop: a
+// Problem (time/problem.hpp) runs the sections and their reverses; gradients are
+// read from adjoint(var).
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,7 +48,9 @@
 namespace undertow {
 
 enum class VarRole { State, Parameter, Temporary, Data };
-enum class Section { Step, Final };
+/// Where an operation goes; see the header comment. Initial runs once before the
+/// first step, Step once per step, Final once after the last step.
+enum class Section { Initial, Step, Final };
 
 /// Handle to a program variable.
 struct Var {
@@ -78,6 +84,14 @@ class Operation {
   /// Variables whose ghost cells this operation reads, each with the exchange
   /// pattern those ghosts must have been filled with (checked before a run).
   virtual std::vector<std::pair<int, HaloPattern>> ghost_reads() const { return {}; }
+  /// Whether reverse() reads nothing but program values (through recorded() and
+  /// the variables' current values), so that a Program::Recording of it can be
+  /// reversed after later steps ran. An operation that keeps results of its own
+  /// forward (a linear solve keeps its solution) returns false.
+  virtual bool reverse_needs_only_values() const { return false; }
+  /// Whether it writes only ghost cells, from owned values (exchange, boundary
+  /// fill): repeating it on unchanged owned values changes nothing.
+  virtual bool fills_ghosts_only() const { return false; }
   virtual void forward(Program& p) = 0;
   virtual void tangent(Program& p, int directions) = 0;
   virtual void reverse(Program& p) = 0;
@@ -107,6 +121,8 @@ class Program {
 
   // ---- operations (appended to the current section) ----
   void set_section(Section s) { section_ = s; }
+  /// Whether section s holds any operation.
+  bool has_operations(Section s) const { return !ops_[index(s)].empty(); }
   /// Primal halo exchange of the whole ghost layer of v (Box pattern by default:
   /// gather adjoints need corners).
   void exchange(Var v, HaloPattern pattern = HaloPattern::Box);
@@ -131,6 +147,27 @@ class Program {
   void run_forward(Section s = Section::Step);
   void run_forward_record(Section s = Section::Step);
   void run_reverse(Section s = Section::Step);
+
+  /// What the reverse of one run of a section reads, held outside the program so
+  /// that the runs of many steps can be kept at once: Problem's store-all sweep
+  /// records every step as it runs forward, then reverses the recordings in turn
+  /// (no step is run twice). Allocated by the first run_forward_record into it.
+  class Recording {
+   private:
+    friend class Program;
+    std::vector<std::vector<std::pair<int, Field<double>>>> snapshots_;  // per operation, as the plan's
+    std::vector<std::pair<int, Field<double>>> end_values_;              // read by the reverse as the run left them
+    Section section_ = Section::Step;
+    std::uint64_t generation_ = 0;  // of the program's operations; 0: not allocated
+  };
+  /// Whether every operation of section s can be reversed from a Recording
+  /// (Operation::reverse_needs_only_values; false with a linear solve).
+  bool replayable(Section s) const;
+  /// run_forward_record(s), keeping what the reverse reads in `recording`.
+  void run_forward_record(Section s, Recording& recording);
+  /// The reverse of the run held by `recording` (the latest run_forward_record
+  /// into it); sets the values of the variables its reverse reads.
+  void run_reverse(Section s, const Recording& recording);
   /// Allocates N tangent directions per variable (zeroed). N in {1, 2, 4, 8}.
   void prepare_tangent(int directions);
   /// A vector reverse: M adjoint seeds per variable (M in {1, 2, 4, 8}; adjoints
@@ -200,24 +237,32 @@ class Program {
   std::vector<double>& objective_tangent_ref() { return objective_tangent_; }
 
  private:
+  // per operation: (variable id, snapshot field) for values a later op overwrites
+  using Snapshots = std::vector<std::vector<std::pair<int, Field<double>>>>;
   struct Plan {
-    // per operation: (variable id, snapshot field) for values a later op overwrites
-    std::vector<std::vector<std::pair<int, Field<double>>>> snapshots;
+    Snapshots snapshots;
     bool built = false;
     bool exchanges_checked = false;
   };
-  std::vector<std::unique_ptr<Operation>>& ops(Section s) { return s == Section::Step ? step_ops_ : final_ops_; }
+  static std::size_t index(Section s) { return static_cast<std::size_t>(s); }
+  std::vector<std::unique_ptr<Operation>>& ops(Section s) { return ops_[index(s)]; }
+  Plan& plan(Section s) { return plans_[index(s)]; }
   void build_plan(Section s);
   /// Every ghost read is fed by an exchange of a sufficient pattern (else Error).
   void check_exchanges(Section s);
   void check_var(Var v, const char* what) const;
-  void run(Section s, bool record);
+  /// Runs section s; records into `record` when given.
+  void run(Section s, Snapshots* record);
+  void reverse(Section s, const Snapshots& recorded);
+  /// The variables whose values at the end of a run of s its reverse reads and
+  /// that a later run may change (each once).
+  std::vector<int> end_values_read(Section s);
 
   std::shared_ptr<const Decomposition> decomp_;
   ProgramOptions options_;
   std::vector<Variable> vars_;
-  std::vector<std::unique_ptr<Operation>> step_ops_, final_ops_;
-  Plan step_plan_, final_plan_;
+  std::array<std::vector<std::unique_ptr<Operation>>, 3> ops_;  // by Section
+  std::array<Plan, 3> plans_;
   Section section_ = Section::Step;
   std::map<std::pair<int, int>, std::shared_ptr<Halo>> halos_;
   int directions_ = 0;
@@ -226,8 +271,9 @@ class Program {
   std::vector<double> objective_adjoints_ = {1.0};
   std::int64_t elided_ = 0;
   std::int64_t step_index_ = 0;
+  std::uint64_t generation_ = 1;  // changes with every variable or operation added
   // set while an operation runs, for recorded()
-  const Plan* current_plan_ = nullptr;
+  const Snapshots* current_snapshots_ = nullptr;
   int current_op_ = -1;
 };
 
@@ -269,6 +315,7 @@ class KernelOperation : public Operation {
   std::vector<int> reverse_reads() const override { return std::vector<int>(in_.begin(), in_.end()); }
   /// A box stencil reads corner ghosts; so does the gather adjoint of any
   /// stencil (it evaluates the stencil at neighbouring cells).
+  bool reverse_needs_only_values() const override { return true; }
   std::vector<std::pair<int, HaloPattern>> ghost_reads() const override {
     std::vector<std::pair<int, HaloPattern>> reads;
     if (K::stencil.radius == 0) return reads;

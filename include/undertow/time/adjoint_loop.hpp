@@ -50,6 +50,10 @@ struct AdjointLoopOptions {
   std::function<void(int step)> after_reverse_step;
 };
 
+/// The progress-line interval `options` asks for: progress_seconds, or when that
+/// is 0 the environment variable UNDERTOW_PROGRESS (seconds); <= 0: silent.
+double progress_interval(const AdjointLoopOptions& options);
+
 /// What a run (or a resumed run, counting only its own work) did. Times are this
 /// rank's wall-clock seconds.
 struct AdjointLoopStats {

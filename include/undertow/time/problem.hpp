@@ -2,7 +2,9 @@
 //
 // The map takes program variables (initial states, parameters) to program
 // variables after the last step and, optionally, the objective accumulated by the
-// Step and Final sections. `evaluate()`, `tangent()`, `adjoint()` (the
+// Initial, Step and Final sections. A program with an Initial section (e.g.
+// shallow water's surface elevation -> water depth) has it run before the first
+// step and reversed after the last step of the reverse sweep. `evaluate()`, `tangent()`, `adjoint()` (the
 // Differentiable contract the verification harness checks) and `gradient()` all
 // start from the values currently in `inputs()` and leave the program where they
 // found it: State variables (ghosts included), the objective and the step index
@@ -31,6 +33,12 @@ struct Checkpointing {
   /// twice). c >= 1: binomial checkpointing (revolve) with at most c snapshots,
   /// the fewest recomputed steps for that memory.
   int snapshots = 0;
+  /// snapshots == 0 only: the forward sweep records, per step, what the reverse
+  /// reads (about one extra state per step), so no step runs twice. Used when
+  /// snapshots live in memory without restart points and every operation can be
+  /// reversed from a recording (not a linear solve); otherwise, or when false,
+  /// each reverse step re-runs its step from the stored state.
+  bool record_forward = true;
   /// Where snapshots live, restart points, progress lines (docs/time.md).
   AdjointLoopOptions loop;
 };
@@ -43,8 +51,13 @@ struct ProblemOptions {
 
   /// Time steps (runs of the Step section) per evaluation; >= 1.
   int steps = 1;
-  /// Whether the objective (Step and Final terms) is an output of the map.
+  /// Whether the objective (Initial, Step and Final terms) is an output of the map.
   bool objective = true;
+  /// Whether every evaluation starts with the program's Initial section (the map
+  /// from parameters to the initial state). false: from the State values as they
+  /// are (e.g. to differentiate the continuation of a run); the section is then
+  /// neither run nor reversed.
+  bool run_initial = true;
   Checkpointing checkpointing;
 };
 

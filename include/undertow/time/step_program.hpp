@@ -8,11 +8,15 @@
 // for a subclass that reads the terminal values or seeds output adjoints
 // (Problem does both). So `AdjointLoop` can checkpoint
 // and reverse any program, with any schedule, without the user writing a reverse.
+// A program with an Initial section needs a Problem, which also reverses that
+// section after the loop; StepProgram refuses it rather than return a gradient
+// that stops at the initial state.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "undertow/core/error.hpp"
 #include "undertow/program/program.hpp"
 #include "undertow/time/stepper.hpp"
 
@@ -23,11 +27,12 @@ class StepProgram : public Stepper {
   /// `first_step`: the program's step index (error messages) at the loop's step 0.
   /// A program without State variables has no primal state: AdjointLoop refuses
   /// it, Problem reverses it without checkpoints.
-  explicit StepProgram(Program& program, std::int64_t first_step = 0) : program_(program), first_step_(first_step) {
-    for (int id = 0; id < program_.variable_count(); ++id) {
-      const VarRole r = program_.role(Var{id});
-      if (r == VarRole::State) states_.push_back(Var{id});
-      if (r == VarRole::Parameter) parameters_.push_back(Var{id});
+  explicit StepProgram(Program& program, std::int64_t first_step = 0)
+      : StepProgram(program, first_step, InitialSectionHandled{}) {
+    if (program.has_operations(Section::Initial)) {
+      throw Error(
+          "StepProgram: the program has an Initial section, which AdjointLoop does not reverse (the gradient would "
+          "stop at the initial state); differentiate it with a Problem (undertow/time/problem.hpp)");
     }
   }
 
@@ -74,6 +79,17 @@ class StepProgram : public Stepper {
   Program& program() { return program_; }
 
  protected:
+  /// For a subclass that runs and reverses the Initial section itself (Problem).
+  struct InitialSectionHandled {};
+  StepProgram(Program& program, std::int64_t first_step, InitialSectionHandled)
+      : program_(program), first_step_(first_step) {
+    for (int id = 0; id < program_.variable_count(); ++id) {
+      const VarRole r = program_.role(Var{id});
+      if (r == VarRole::State) states_.push_back(Var{id});
+      if (r == VarRole::Parameter) parameters_.push_back(Var{id});
+    }
+  }
+
   /// Runs after the Final section is recorded and before it is reversed: the
   /// objective and the final values are at hand; output adjoints may be seeded.
   virtual void seed_final() {}

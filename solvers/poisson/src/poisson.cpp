@@ -2,6 +2,7 @@
 
 #include "undertow/field/field_ops.hpp"
 #include "undertow/solvers/diffusion_operator.hpp"
+#include "undertow/time/problem.hpp"
 
 namespace undertow {
 namespace solvers {
@@ -70,13 +71,9 @@ double Poisson::solve() {
 }
 
 double Poisson::gradient() {
-  Program& p = *program_;
-  p.zero_adjoints();
-  p.set_objective(0.0);
-  p.run_forward_record();
-  p.set_objective_adjoint(1.0);
-  p.run_reverse();
-  return p.objective();
+  const double objective = Problem(*program_, {kappa_, f_}, {}, {1}).gradient().objective;
+  program_->set_objective(objective);  // as solve() leaves it
+  return objective;
 }
 
 }  // namespace solvers

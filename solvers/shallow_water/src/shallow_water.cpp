@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "undertow/solvers/shallow_water_kernels.hpp"
-#include "undertow/time/step_program.hpp"
 
 namespace undertow {
 namespace solvers {
@@ -88,24 +87,6 @@ bool has_walls(const GridSpec& grid) {
   return false;
 }
 
-/// Adds the final-state weights to the state's adjoint when the loop starts its
-/// reverse sweep, and keeps the objective of the forward sweep.
-class SeededStepProgram : public StepProgram {
- public:
-  SeededStepProgram(Program& p, Var state, const Field<double>& weight)
-      : StepProgram(p), state_(state), weight_(weight) {}
-  void begin_adjoint(int n_steps) override {
-    StepProgram::begin_adjoint(n_steps);
-    objective = program().objective();
-    if (weight_.valid()) axpy(program().adjoint(state_), 1.0, weight_);
-  }
-  double objective = 0.0;
-
- private:
-  Var state_;
-  const Field<double>& weight_;
-};
-
 // The solver's own device loops, as free functions (CUDA allows no device
 // lambda in a private member function such as build()).
 
@@ -146,19 +127,11 @@ class ShallowWaterSolver::Impl {
   Impl(std::shared_ptr<const Decomposition> dec, AdjointForm form) : program(std::move(dec), ProgramOptions{form}) {}
 
   Program program;
-  Var U, b, water, G, U1, U2, q;
-  Field<double> eta0;
+  Var U, b, eta0, water, G, U1, U2, q;
   // Diagnostics outputs (ghost 0).
   Field<double> eta, anomaly, depth_h, dry, rate, speed;
-  // Gradients, and scratch with the layouts the kernel applications need.
-  Field<double> d_eta0, d_bed, eta0_scratch, bed_scratch;
   Diagnostics diag;
 
-  /// The pointwise map (eta0, b) -> U0 of reset(), as a kernel application.
-  KernelApplication<InitialState> initial_map() const {
-    return KernelApplication<InitialState>(InitialState{}, {eta0, program.value(b), program.value(water)},
-                                           {program.value(U)});
-  }
   void diagnostics() const {
     KernelApplication<Diagnostics>(diag, {program.value(U), program.value(b), program.value(water)},
                                    {eta, anomaly, depth_h, dry, rate, speed})
@@ -242,17 +215,18 @@ void ShallowWaterSolver::build() {
   m.U1 = p.add_temporary("h_hu_hv_stage1", 3, kGhost);
   if (o.scheme == TimeScheme::SspRk2) m.U2 = p.add_temporary("h_hu_hv_stage2", 3, kGhost);
   m.q = p.add_temporary("gauge_term", 1, 0);
-  m.eta0 = Field<double>(dec_, "eta0", 1, 0);
-  m.eta = m.eta0.clone_layout("eta");
-  m.anomaly = m.eta0.clone_layout("eta_anomaly");
-  m.depth_h = m.eta0.clone_layout("h");
-  m.dry = m.eta0.clone_layout("dry");
-  m.rate = m.eta0.clone_layout("cfl_rate");
-  m.speed = m.eta0.clone_layout("wave_speed");
-  m.d_eta0 = m.eta0.clone_layout("dJ_deta0");
-  m.d_bed = m.eta0.clone_layout("dJ_dbed");
-  m.eta0_scratch = m.eta0.clone_layout("eta0_adjoint");
-  m.bed_scratch = p.value(m.b).clone_layout("bed_adjoint");
+  m.eta0 = p.add_parameter("eta0", 1, 0);
+  const Field<double>& eta0 = p.value(m.eta0);
+  m.eta = eta0.clone_layout("eta");
+  m.anomaly = eta0.clone_layout("eta_anomaly");
+  m.depth_h = eta0.clone_layout("h");
+  m.dry = eta0.clone_layout("dry");
+  m.rate = eta0.clone_layout("cfl_rate");
+  m.speed = eta0.clone_layout("wave_speed");
+  // The initial state U0 = (eta0 - b, 0, 0) on water: reset() and every Problem run it.
+  p.set_section(Section::Initial);
+  p.apply(InitialState{}, {m.eta0, m.b, m.water}, {m.U});
+  p.set_section(Section::Step);
   auto cell_fn = [&](const CellFunction& f) {
     return [&grid, f](int, std::int64_t i, std::int64_t j, std::int64_t k) {
       return f(grid.center(0, i), grid.center(1, j), grid.center(2, k));
@@ -333,9 +307,9 @@ void ShallowWaterSolver::build() {
   m.diag.inv_dy = 1.0 / grid.spacing(1);
   m.diag.smoothing = delta_;
   if (o.initial_elevation) {
-    set_by_global_index<double>(m.eta0, cell_fn(o.initial_elevation));
+    set_by_global_index<double>(eta0, cell_fn(o.initial_elevation));
   } else {
-    fill(m.eta0, o.eta_rest);
+    fill(eta0, o.eta_rest);
   }
   dt_ = o.dt;  // 0: chosen by check_initial_state
   check_initial_state();
@@ -371,11 +345,11 @@ void ShallowWaterSolver::build() {
 
 void ShallowWaterSolver::check_initial_state() {
   Impl& m = *impl_;
-  const std::int64_t bad = count_nonfinite(m.eta0);
+  const std::int64_t bad = count_nonfinite(m.program.value(m.eta0));
   if (bad > 0) {
     throw Error("ShallowWaterSolver: the initial surface elevation has " + std::to_string(bad) + " non-finite values");
   }
-  m.initial_map().forward();
+  m.program.run_forward(Section::Initial);
   m.diagnostics();
   const auto dry = static_cast<std::int64_t>(sum(m.dry));
   if (dry > 0) {
@@ -412,6 +386,9 @@ Var ShallowWaterSolver::state() const {
 Var ShallowWaterSolver::bed() const {
   return impl_->b;
 }
+Var ShallowWaterSolver::initial_elevation() const {
+  return impl_->eta0;
+}
 Var ShallowWaterSolver::water() const {
   return impl_->water;
 }
@@ -431,13 +408,13 @@ const Field<double>& ShallowWaterSolver::gauge_field() const {
   return impl_->program.value(impl_->G);
 }
 const Field<double>& ShallowWaterSolver::initial_elevation_field() const {
-  return impl_->eta0;
+  return impl_->program.value(impl_->eta0);
 }
 const Field<double>& ShallowWaterSolver::gradient_initial_elevation() const {
-  return impl_->d_eta0;
+  return impl_->program.adjoint(impl_->eta0);
 }
 const Field<double>& ShallowWaterSolver::gradient_bed() const {
-  return impl_->d_bed;
+  return impl_->program.adjoint(impl_->b);
 }
 
 // ---- initial state and forward ----
@@ -445,7 +422,7 @@ const Field<double>& ShallowWaterSolver::gradient_bed() const {
 void ShallowWaterSolver::set_initial_elevation(const CellFunction& eta0) {
   if (!eta0) throw Error("ShallowWaterSolver: set_initial_elevation needs a function");
   const GridSpec& grid = dec_->grid();
-  set_by_global_index<double>(impl_->eta0, [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {
+  set_by_global_index<double>(initial_elevation_field(), [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {
     return eta0(grid.center(0, i), grid.center(1, j), grid.center(2, k));
   });
   check_initial_state();
@@ -453,14 +430,14 @@ void ShallowWaterSolver::set_initial_elevation(const CellFunction& eta0) {
 }
 
 void ShallowWaterSolver::set_initial_elevation(const Field<double>& eta0) {
-  copy(impl_->eta0, eta0);
+  copy(initial_elevation_field(), eta0);
   check_initial_state();
   reset();
 }
 
 void ShallowWaterSolver::reset() {
   Impl& m = *impl_;
-  m.initial_map().forward();
+  m.program.run_forward(Section::Initial);
   m.program.set_objective(0.0);
   m.program.set_step_index(0);
   steps_ = 0;
@@ -519,68 +496,23 @@ double ShallowWaterSolver::max_elevation() const {
 
 // ---- derivatives ----
 
-ShallowWaterFunction ShallowWaterSolver::function(int n, int snapshots) {
-  return ShallowWaterFunction(*this, n, snapshots);
+Problem ShallowWaterSolver::function(int n, const Checkpointing& checkpointing) {
+  Impl& m = *impl_;
+  ProblemOptions options(n);
+  options.checkpointing = checkpointing;
+  return Problem(m.program, {m.eta0, m.b}, {m.U}, options);
 }
 
 double ShallowWaterSolver::tangent(int n, const Field<double>& d_eta0, const Field<double>& d_bed,
                                    const Field<double>& final_state_tangent) {
-  if (n < 1) throw Error("ShallowWaterSolver::tangent: need at least one step, got " + std::to_string(n));
-  Impl& m = *impl_;
-  Program& p = m.program;
-  p.prepare_tangent(1);  // zeroes every tangent
-  copy(p.tangent(m.b), d_bed);
-  copy(m.eta0_scratch, d_eta0);
-  m.initial_map().tangent<1>({m.eta0_scratch, p.tangent(m.b), p.tangent(m.water)}, {p.tangent(m.U)});
-  p.set_objective(0.0);
-  for (int i = 0; i < n; ++i) {
-    p.set_step_index(i);
-    p.run_tangent(Section::Step);
-  }
-  p.run_tangent(Section::Final);
-  if (final_state_tangent.valid()) copy(final_state_tangent, p.tangent(m.U));
-  const double dj = p.objective_tangent()[0];
-  reset();
-  return dj;
+  Problem f = function(n);
+  const Field<double> state_tangent =
+      final_state_tangent.valid() ? final_state_tangent : state_field().clone_layout("final_state_tangent");
+  return f.tangent({d_eta0, d_bed}, {state_tangent});
 }
 
-double ShallowWaterSolver::adjoint(const CheckpointSchedule& schedule, const AdjointLoopOptions& loop,
-                                   const Field<double>& final_state_weight, double objective_weight,
-                                   AdjointLoopStats* stats) {
-  Impl& m = *impl_;
-  Program& p = m.program;
-  reset();
-  SeededStepProgram stepper(p, m.U, final_state_weight);
-  p.set_objective_adjoint(objective_weight);
-  try {
-    AdjointLoop adjoint_loop(stepper, schedule, loop);
-    adjoint_loop.run();
-    if (stats != nullptr) *stats = adjoint_loop.stats();
-  } catch (...) {
-    p.set_objective_adjoint(1.0);
-    throw;
-  }
-  p.set_objective_adjoint(1.0);
-  // Through the initial state U0 = (eta0 - b, 0, 0): eta0_bar = h0_bar, b_bar -= h0_bar.
-  fill_all(m.eta0_scratch, 0.0);
-  Kokkos::deep_copy(m.bed_scratch.view(), p.adjoint(m.b).view());
-  m.initial_map().adjoint({p.adjoint(m.U)}, {m.eta0_scratch, m.bed_scratch, p.adjoint(m.water)}, AdjointForm::Gather);
-  copy(m.d_eta0, m.eta0_scratch);
-  copy(m.d_bed, m.bed_scratch);
-  const double j = stepper.objective;
-  reset();
-  return j;
-}
-
-ShallowWaterGradientResult ShallowWaterSolver::gradient(int n, const ShallowWaterGradientOptions& options) {
-  if (n < 1) throw Error("ShallowWaterSolver::gradient: need at least one step, got " + std::to_string(n));
-  const CheckpointSchedule schedule = options.snapshots < 0 || n == 1
-                                          ? CheckpointSchedule::store_all(n)
-                                          : CheckpointSchedule::binomial(n, std::max(1, options.snapshots));
-  ShallowWaterGradientResult r;
-  r.steps = n;
-  r.objective = adjoint(schedule, options.loop, Field<double>(), 1.0, &r.stats);
-  return r;
+GradientResult ShallowWaterSolver::gradient(int n, const Checkpointing& checkpointing) {
+  return function(n, checkpointing).gradient();
 }
 
 std::string ShallowWaterSolver::describe() const {

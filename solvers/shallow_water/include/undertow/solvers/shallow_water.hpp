@@ -17,8 +17,10 @@
 // Objective: J = sum_{n=1..N} dt sum_cells G (eta^n - eta_rest)^2 (m^2 s), the
 // time integral of the squared surface elevation seen by a gauge with a Gaussian
 // footprint G. `gradient(n)` returns dJ/d(eta0) (initial surface elevation, bed
-// fixed) and dJ/db (bed, initial surface elevation fixed), reversed by the time
-// layer's AdjointLoop (store-all or revolve).
+// fixed) and dJ/db (bed, initial surface elevation fixed), through a Problem:
+// the program's Initial section maps (eta0, b) to the state (eta0 - b, 0, 0), its
+// Step section is one time step, and the Problem reverses both under one
+// checkpoint policy (every state kept, or revolve).
 //
 // Land: cells whose mesh mask is 0 or whose still-water depth is below
 // `min_depth` are inactive, and the coastline is a reflective wall (no wetting and
@@ -38,8 +40,7 @@
 #include <memory>
 #include <string>
 
-#include "undertow/solvers/shallow_water_function.hpp"
-#include "undertow/time/adjoint_loop.hpp"
+#include "undertow/time/problem.hpp"
 #include "undertow/undertow.hpp"
 
 namespace undertow {
@@ -96,21 +97,6 @@ struct ShallowWaterParameters {
   std::array<int, 3> ranks_per_dim{0, 0, 0};
 };
 
-/// How `gradient()` runs the reverse sweep.
-struct ShallowWaterGradientOptions {
-  /// -1: keep every state in memory (store-all); c >= 1: binomial checkpointing
-  /// (revolve) with at most c snapshots.
-  int snapshots = -1;
-  /// Storage, directory, restart and progress options of the adjoint loop.
-  AdjointLoopOptions loop;
-};
-
-struct ShallowWaterGradientResult {
-  double objective = 0.0;
-  int steps = 0;
-  AdjointLoopStats stats;
-};
-
 class ShallowWaterSolver {
  public:
   /// Collective over the decomposition's communicator. Throws Error (on every
@@ -140,17 +126,19 @@ class ShallowWaterSolver {
   const mesh::Mesh& mesh() const { return mesh_; }
   const GridSpec& grid() const { return dec_->grid(); }
   const ShallowWaterParameters& parameters() const { return params_; }
-  Var state() const;  ///< (h, hu, hv)
-  Var bed() const;    ///< b
-  Var water() const;  ///< 1 water, 0 land
-  Var gauge() const;  ///< weights G
+  Var state() const;              ///< (h, hu, hv)
+  Var bed() const;                ///< b
+  Var initial_elevation() const;  ///< eta0, input of the Initial section
+  Var water() const;              ///< 1 water, 0 land
+  Var gauge() const;              ///< weights G
   const Field<double>& state_field() const;
   const Field<double>& bed_field() const;
   const Field<double>& water_field() const;
   const Field<double>& gauge_field() const;
   /// eta0 (live: the verification harness perturbs it; reset() reads it).
   const Field<double>& initial_elevation_field() const;
-  /// After gradient() or function(n).adjoint(): dJ/d(eta0) and dJ/db (1 component, no ghosts).
+  /// After gradient() or function(n).adjoint(): dJ/d(eta0) (no ghosts) and dJ/db
+  /// (owned cells count; the ghost layers are scratch), both 1 component.
   const Field<double>& gradient_initial_elevation() const;
   const Field<double>& gradient_bed() const;
 
@@ -195,22 +183,17 @@ class ShallowWaterSolver {
   /// Largest |eta - eta_rest| over water cells (m).
   double max_elevation() const;
 
-  // ---- derivatives (from the initial state; the state is reset afterwards) ----
-  /// The map (eta0, b) -> (state after n steps, J) as a Differentiable. Its
-  /// adjoint runs AdjointLoop with revolve (`snapshots` > 0) or store-all.
-  ShallowWaterFunction function(int n, int snapshots = 3);
+  // ---- derivatives (from the initial state eta0; the solver's state is left where it was) ----
+  /// The map (eta0, b) -> (state after n steps, J) as a Problem (the
+  /// Differentiable the verification harness checks), reversed under `checkpointing`.
+  Problem function(int n, const Checkpointing& checkpointing = {});
   /// dJ in direction (d_eta0, d_bed) over n steps; the final state's tangent goes
   /// to `final_state_tangent` if valid. Directions: 1 component, any ghost width.
   double tangent(int n, const Field<double>& d_eta0, const Field<double>& d_bed,
                  const Field<double>& final_state_tangent = Field<double>());
   /// n steps forward and the reverse sweep; gradients in gradient_initial_elevation()
   /// and gradient_bed(). dJ/d(depth) = -dJ/db.
-  ShallowWaterGradientResult gradient(int n, const ShallowWaterGradientOptions& options = {});
-  /// The adjoint of (eta0, b) -> (final state, J) for weights `final_state_weight`
-  /// (3 components, or an invalid Field) and `objective_weight`, under `schedule`;
-  /// results in gradient_initial_elevation() / gradient_bed(). Returns J.
-  double adjoint(const CheckpointSchedule& schedule, const AdjointLoopOptions& loop,
-                 const Field<double>& final_state_weight, double objective_weight, AdjointLoopStats* stats = nullptr);
+  GradientResult gradient(int n, const Checkpointing& checkpointing = {});
 
   /// A few lines for logs.
   std::string describe() const;
