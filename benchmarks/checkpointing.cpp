@@ -1,11 +1,12 @@
 // bench_checkpointing: what checkpointing the adjoint time loop costs.
 //
 // Part 1, memory against recomputation. The adjoint of n explicit heat steps
-// (solvers/heat, a 2D periodic cells x cells grid) through AdjointLoop with
-// store-all (every state in memory), revolve with c snapshots in memory, and
-// revolve with c snapshots on disk. For each: peak resident memory per process
-// (VmHWM from /proc/self/status, max and sum over ranks), the memory held before
-// the loop started, the snapshots the schedule holds at once, forward steps
+// (solvers/heat, a 2D periodic cells x cells grid) through Problem
+// (HeatSolver::function(n, checkpointing)) with store-all (every step recorded in
+// memory by the forward sweep: no step runs twice), revolve with c snapshots in
+// memory, and revolve with c snapshots on disk (AdjointLoop). For each: peak
+// resident memory per process (VmHWM from /proc/self/status, max and sum over
+// ranks), the memory held before the loop started, the snapshots the schedule holds at once, forward steps
 // against the bound t(n, c), the recompute factors, wall time, and a checksum of
 // the gradient (every configuration must give the same bits).
 // Peak RSS never goes down within a process, so every configuration runs in a
@@ -109,28 +110,28 @@ ConfigResult run_config(const std::string& config, const RunSettings& s, MPI_Com
   params.conductivity_function = [](double x, double y, double) { return 1.0 + 0.5 * std::sin(6.0 * x + 3.0 * y); };
   params.observation = [](double x, double, double) { return 0.1 * x; };
   solvers::HeatSolver heat(GridSpec::rect(s.cells, s.cells, {true, true}), comm, params);
-  StepProgram stepper(heat.program());
 
-  AdjointLoopOptions options;
-  options.storage = config == "revolve-disk" ? SnapshotStorage::Disk : SnapshotStorage::Memory;
-  options.directory = s.directory + "/" + config;
-  AdjointLoop loop(stepper, schedule_for(config, s), options);
+  Checkpointing checkpointing;
+  checkpointing.snapshots = config == "store-all" ? 0 : s.snapshots;
+  checkpointing.loop.storage = config == "revolve-disk" ? SnapshotStorage::Disk : SnapshotStorage::Memory;
+  checkpointing.loop.directory = s.directory + "/" + config;
+  Problem problem = heat.function(s.steps, checkpointing);
 
-  // Everything the model needs is allocated now: what the loop adds is on top.
+  // Everything the model needs is allocated now: what the gradient adds is on top.
   const double base = peak_rss_mib();
   MPI_Barrier(comm);
   const double start = MPI_Wtime();
-  loop.run();
+  const GradientResult gradient = problem.gradient();
   const double wall = MPI_Wtime() - start;
   const double peak = peak_rss_mib();
 
   ConfigResult r;
-  const AdjointLoopStats& st = loop.stats();
+  const AdjointLoopStats& st = gradient.stats;
   r.ok = 1;
   r.forward_steps = static_cast<double>(st.forward_steps);
   r.recorded_steps = static_cast<double>(st.recorded_steps);
   r.recomputed_steps = static_cast<double>(st.recomputed_steps);
-  r.max_snapshots = loop.schedule().max_snapshots();
+  r.max_snapshots = schedule_for(config, s).max_snapshots();
   r.peak_live = st.peak_live_snapshots;
   r.snapshot_bytes = static_cast<double>(st.snapshot_bytes);
   r.snapshots_written = static_cast<double>(st.snapshots_written);
@@ -260,8 +261,9 @@ void add_memory_row(bench::Table& t, const std::string& config, const RunSetting
                     const std::vector<ConfigResult>& runs, const std::vector<double>& relative) {
   const ConfigResult& r = runs.front();
   const CheckpointSchedule schedule = schedule_for(config, s);
+  // Store-all: the forward sweep runs (and records) every step once.
   const std::int64_t bound = schedule.kind() == ScheduleKind::StoreAll
-                                 ? s.steps - 1
+                                 ? s.steps
                                  : binomial_forward_steps(s.steps, std::min(s.snapshots, std::max(1, s.steps - 1)));
   const double n = s.steps;
   std::vector<double> fwd_ms, rev_ms, snap, wall;
@@ -535,8 +537,9 @@ int main(int argc, char** argv) {
     if (memory.rows() > 0) {
       bench::print_on_root(world, memory);
       root_print(world,
-                 "c: snapshots the schedule may hold; fwd_steps: Stepper::step calls (t(n,c) is the revolve bound, "
-                 "n-1 for store-all); rec: one step_record per reverse step; snap_MiB/rank: peak_live x one "
+                 "c: snapshots the schedule may hold (store-all: one recording per step instead); fwd_steps: forward "
+                 "steps (t(n,c) is the revolve bound); rec: steps recorded again before their reverse (0 for "
+                 "store-all, whose forward sweep records); snap_MiB/rank: peak_live x one "
                  "snapshot / ranks (memory storage); rss_*: VmHWM, base = before the loop, peak = after it (max over "
                  "ranks), sum = peak summed over ranks; fwd_ms: per forward step (initial and recomputed), rev_ms: "
                  "per reverse step (record + adjoint), snap_s: snapshot copies/files, all slowest rank, medians over "

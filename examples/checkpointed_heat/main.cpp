@@ -9,8 +9,9 @@
 //  2. the model knows the diffusivity but not the cylinder; its objective is the
 //     misfit J = 1/2 sum (u_n - observation)^2 after n steps;
 //  3. the gradient dJ/dkappa (and dJ/du_0) comes from the adjoint of all n steps,
-//     run by AdjointLoop under a revolve schedule with c snapshots (in memory, on
-//     disk, or both), with crash-safe restart points and a progress line;
+//     a Problem (HeatSolver::function) under a revolve schedule with c snapshots
+//     (in memory, on disk, or both), with crash-safe restart points and a
+//     progress line;
 //  4. the final state and the sensitivities are written as HDF5 + XDMF for
 //     ParaView; dJ/dkappa lights up around the cylinder the model does not know.
 //
@@ -66,32 +67,19 @@ void scale_outside_mask(const Field<double>& out, const Field<double>& a, const 
   Kokkos::fence();
 }
 
-/// The model's step program as a Stepper, which also writes the final state (the
-/// state is u_n exactly when begin_adjoint runs) and remembers the objective. A
-/// resumed run does not call begin_adjoint again; it reads J back from that file.
-class HeatStepper : public StepProgram {
- public:
-  HeatStepper(solvers::HeatSolver& heat, std::string final_path)
-      : StepProgram(heat.program()), heat_(heat), final_path_(std::move(final_path)) {}
-
-  void begin_adjoint(int n_steps) override {
-    StepProgram::begin_adjoint(n_steps);
-    objective = program().objective();
-    Field<double> misfit = heat_.temperature_field().clone("misfit");
-    axpy(misfit, -1.0, heat_.observation_field());
-    io::FieldFileInfo info;
-    info.step = n_steps;
-    info.time = n_steps * heat_.dt();
-    info.scalars["objective"] = objective;
-    io::write_fields(final_path_, {heat_.temperature_field(), heat_.observation_field(), misfit}, info);
-  }
-
-  double objective = 0.0;
-
- private:
-  solvers::HeatSolver& heat_;
-  std::string final_path_;
-};
+/// Writes the model's state after step n (the problem's output), the observation
+/// and their difference, with J as an attribute.
+void write_final_state(const std::string& path, solvers::HeatSolver& heat, const Field<double>& final_state, int steps,
+                       double objective) {
+  Field<double> temperature = final_state.clone("temperature");
+  Field<double> misfit = final_state.clone("misfit");
+  axpy(misfit, -1.0, heat.observation_field());
+  io::FieldFileInfo info;
+  info.step = steps;
+  info.time = steps * heat.dt();
+  info.scalars["objective"] = objective;
+  io::write_fields(path, {temperature, heat.observation_field(), misfit}, info);
+}
 
 SnapshotStorage parse_storage(const std::string& s) {
   if (s == "disk") return SnapshotStorage::Disk;
@@ -170,33 +158,36 @@ int main(int argc, char** argv) {
 
     // 3. The checkpointed adjoint.
     const std::string final_path = output + "_final.h5", sensitivity_path = output + "_sensitivity.h5";
-    HeatStepper stepper(model, final_path);
-    AdjointLoopOptions options;
+    Checkpointing checkpointing;
+    checkpointing.snapshots = snapshots;
+    AdjointLoopOptions& options = checkpointing.loop;
     options.storage = parse_storage(storage_name);
     options.memory_snapshots = memory_snapshots;
     options.directory = directory;
     options.restart_interval = restart_interval;
     options.progress_seconds = progress;
     if (progress <= 0) options.progress_sink = [](const std::string&) {};  // off, even with UNDERTOW_PROGRESS set
+    Problem problem = model.function(steps, checkpointing);
     const CheckpointSchedule schedule = CheckpointSchedule::binomial(steps, snapshots);
-    AdjointLoop loop(stepper, schedule, options);
+    const ScheduleSummary plan = summarize(schedule);
     root_print(world, "schedule: " + schedule.describe() + ", storage " + storage_name + ", directory " + directory +
                           ", restart point every " + std::to_string(restart_interval) + " reverse steps");
 
-    double objective = 0.0;
-    if (resume && AdjointLoop::restart_available(directory, world)) {
+    GradientResult result;
+    if (resume && problem.restart_available()) {
       root_print(world, "resuming from the restart point in " + directory);
-      loop.resume();
-      objective = io::describe_field_file(final_path, world).info.scalars.at("objective");
+      result = problem.resume();
+      problem.evaluate();  // the final state, which the interrupted run computed
     } else {
       if (resume) {
         root_print(world, "nothing to resume: " + directory +
                               " holds no restart point (the last run finished, or stopped before its first "
                               "restart point); running from the start");
       }
-      loop.run();
-      objective = stepper.objective;
+      result = problem.gradient();
     }
+    const double objective = result.objective;
+    write_final_state(final_path, model, problem.outputs()[0], steps, objective);
 
     // 4. Output.
     Field<double> dj_dkappa = model.gradient_conductivity().clone("dJ_dkappa");
@@ -219,8 +210,7 @@ int main(int argc, char** argv) {
     const std::int64_t bj = static_cast<std::int64_t>(best) % grid.cells[1];
 
     // 5. What it cost.
-    const AdjointLoopStats& s = loop.stats();
-    const ScheduleSummary& plan = loop.schedule_summary();
+    const AdjointLoopStats& s = result.stats;
     const int c_used = schedule.max_snapshots();
     const std::int64_t bound = steps > 1 ? binomial_forward_steps(steps, c_used) : 0;
     root_print(world, "");

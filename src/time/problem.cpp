@@ -18,15 +18,22 @@ class ProblemStepper : public StepProgram {
  public:
   ProblemStepper(Program& program, std::int64_t first_step, bool run_initial, const std::vector<Var>& outputs,
                  std::vector<Field<double>>& output_values, const std::vector<Field<double>>& weights,
-                 double objective_weight)
+                 const std::vector<double>& objective_weights)
       : StepProgram(program, first_step, InitialSectionHandled{}),
         run_initial_(run_initial),
         outputs_(outputs),
         output_values_(output_values),
         weights_(weights),
-        objective_weight_(objective_weight) {}
+        objective_weights_(objective_weights) {}
 
   double objective = 0.0;
+
+  // The objective travels with the adjoint state, so that a resumed reverse
+  // sweep (whose forward sweep ran in another process) still knows it.
+  std::vector<double> adjoint_scalars() const override { return {objective}; }
+  void set_adjoint_scalars(const std::vector<double>& values) override {
+    if (!values.empty()) objective = values[0];
+  }
 
   /// The loop's step 0 starts from the Initial section's result (its objective
   /// terms included); Problem reverses that section after the loop.
@@ -43,7 +50,7 @@ class ProblemStepper : public StepProgram {
       Kokkos::deep_copy(output_values_[i].view(), p.value(outputs_[i]).view());
       if (!weights_.empty()) axpy(p.adjoint(outputs_[i]), 1.0, weights_[i]);
     }
-    p.set_objective_adjoint(objective_weight_);
+    p.set_objective_adjoints(objective_weights_);
   }
 
  private:
@@ -51,7 +58,7 @@ class ProblemStepper : public StepProgram {
   const std::vector<Var>& outputs_;
   std::vector<Field<double>>& output_values_;
   const std::vector<Field<double>>& weights_;
-  double objective_weight_;
+  const std::vector<double>& objective_weights_;
 };
 
 }  // namespace
@@ -102,28 +109,67 @@ struct Problem::Impl {
     }
   }
 
-  double reverse(const std::vector<Field<double>>& weights, double objective_weight) {
-    if (program.reverse_seeds() != 1) {
-      throw Error("Problem: the program reverses " + std::to_string(program.reverse_seeds()) +
-                  " seeds at once; a Problem drives one (call prepare_reverse(1))");
+  /// How many blocks of `of`'s components each field holds (the same for all);
+  /// `what` names the call in the error.
+  int blocks(const char* what, const std::vector<Field<double>>& fields, const std::vector<Var>& of) const {
+    int n = 0;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const int per_block = program.value(of[i]).components();
+      const int c = fields[i].components();
+      const int b = c % per_block == 0 ? c / per_block : -1;
+      if (b < 1 || (n != 0 && b != n)) {
+        throw Error(std::string("Problem::") + what + ": field '" + fields[i].name() + "' has " + std::to_string(c) +
+                    " components for '" + program.name(of[i]) + "' with " + std::to_string(per_block) +
+                    (n != 0 ? "; the other fields hold " + std::to_string(n) + " blocks of them" : "") +
+                    " (each field holds one block of the variable's components per direction or seed)");
+      }
+      n = b;
     }
+    return n;
+  }
+
+  /// The reverse sweep with one seed per objective weight; output weights (if
+  /// any) hold as many blocks.
+  /// Whether the options write restart points (and so allow resume()).
+  bool writes_restarts() const {
+    return options.checkpointing.loop.restart_interval > 0 && !options.checkpointing.loop.directory.empty();
+  }
+
+  /// `resume`: continue the interrupted reverse sweep of a gradient() from its
+  /// restart point instead of starting one.
+  double reverse(const std::vector<Field<double>>& weights, const std::vector<double>& objective_weights,
+                 bool resume = false) {
+    const int seeds = static_cast<int>(objective_weights.size());
+    if (seeds != program.reverse_seeds()) program.prepare_reverse(seeds);  // checks 1, 2, 4, 8
+    // A resumed sweep does not seed the Final section again: the objective's
+    // adjoint is set here.
+    program.set_objective_adjoints(objective_weights);
     save_base();
-    ProblemStepper stepper(program, base_step, runs_initial(), outputs, output_values, weights, objective_weight);
+    ProblemStepper stepper(program, base_step, runs_initial(), outputs, output_values, weights, objective_weights);
     last = GradientResult{};
-    if (records_forward()) {
-      reverse_recorded(stepper);
-    } else if (states.empty()) {
-      reverse_stateless(stepper);
-    } else {
-      AdjointLoop loop(stepper, schedule(), options.checkpointing.loop);
-      loop.run();
-      last.stats = loop.stats();
-    }
-    if (runs_initial()) {
-      // The Initial section's inputs as the forward sweep saw them, then its transpose.
-      restore_base();
-      program.run_forward_record(Section::Initial);
-      program.run_reverse(Section::Initial);
+    try {
+      if (resume) {
+        AdjointLoop loop(stepper, schedule(), options.checkpointing.loop);
+        loop.resume();
+        last.stats = loop.stats();
+      } else if (records_forward()) {
+        reverse_recorded(stepper);
+      } else if (states.empty()) {
+        reverse_stateless(stepper);
+      } else {
+        AdjointLoop loop(stepper, schedule(), options.checkpointing.loop);
+        loop.run();
+        last.stats = loop.stats();
+      }
+      if (runs_initial()) {
+        // The Initial section's inputs as the forward sweep saw them, then its transpose.
+        restore_base();
+        program.run_forward_record(Section::Initial);
+        program.run_reverse(Section::Initial);
+      }
+    } catch (...) {
+      restore_base();  // the base point survives a failed or interrupted sweep
+      throw;
     }
     restore_base();
     last.objective = stepper.objective;
@@ -165,8 +211,9 @@ struct Problem::Impl {
     }
     last.stats.seconds_reverse = since(reverse_start);
     last.stats.seconds_total = since(start);
+    // Every step ran once, recording: none was recorded again before its reverse.
     last.stats.forward_steps = last.stats.initial_forward_steps = n;
-    last.stats.recorded_steps = last.stats.adjoint_steps = n;
+    last.stats.adjoint_steps = n;
     if (progress.enabled()) progress.print_now("done");
   }
 
@@ -252,18 +299,34 @@ double Problem::tangent(const std::vector<Field<double>>& directions,
                         const std::vector<Field<double>>& output_tangents) {
   Impl& m = *impl_;
   m.check_counts("tangent", directions, m.inputs.size(), "inputs");
-  m.check_counts("tangent", output_tangents, m.outputs.size(), "outputs");
+  if (m.blocks("tangent", directions, m.inputs) > 1) {
+    throw Error("Problem::tangent: the directions hold several blocks of components; use tangents()");
+  }
+  return tangents(directions, output_tangents)[0];
+}
+
+std::vector<double> Problem::tangents(const std::vector<Field<double>>& directions,
+                                      const std::vector<Field<double>>& output_tangents) {
+  Impl& m = *impl_;
+  m.check_counts("tangents", directions, m.inputs.size(), "inputs");
+  m.check_counts("tangents", output_tangents, m.outputs.size(), "outputs");
+  if (m.inputs.empty()) throw Error("Problem::tangents: the problem has no inputs");
+  const int n_directions = m.blocks("tangents", directions, m.inputs);
+  if (!output_tangents.empty() && m.blocks("tangents", output_tangents, m.outputs) != n_directions) {
+    throw Error("Problem::tangents: " + std::to_string(n_directions) +
+                " directions, but the output tangents hold another number of blocks");
+  }
   m.save_base();
   m.program.set_objective(0.0);
-  m.program.prepare_tangent(1);  // zeroes every tangent
+  m.program.prepare_tangent(n_directions);  // checks 1, 2, 4, 8; zeroes every tangent
   for (std::size_t i = 0; i < m.inputs.size(); ++i) copy(m.program.tangent(m.inputs[i]), directions[i]);
   if (m.runs_initial()) m.program.run_tangent(Section::Initial);
   for (int n = 0; n < m.options.steps; ++n) m.program.run_tangent(Section::Step);
   m.program.run_tangent(Section::Final);
   for (std::size_t i = 0; i < m.outputs.size(); ++i) copy(output_tangents[i], m.program.tangent(m.outputs[i]));
-  const double objective_tangent = m.program.objective_tangent()[0];
+  const std::vector<double> objective_tangents = m.program.objective_tangent();
   m.restore_base();
-  return objective_tangent;
+  return objective_tangents;
 }
 
 void Problem::adjoint(const std::vector<Field<double>>& weights, double objective_weight,
@@ -271,7 +334,10 @@ void Problem::adjoint(const std::vector<Field<double>>& weights, double objectiv
   Impl& m = *impl_;
   m.check_counts("adjoint", weights, m.outputs.size(), "outputs");
   m.check_counts("adjoint", input_adjoints, m.inputs.size(), "inputs");
-  m.reverse(weights, m.options.objective ? objective_weight : 0.0);
+  if (m.blocks("adjoint", weights, m.outputs) > 1 || m.blocks("adjoint", input_adjoints, m.inputs) > 1) {
+    throw Error("Problem::adjoint: the fields hold several blocks of components; use adjoints()");
+  }
+  m.reverse(weights, {m.options.objective ? objective_weight : 0.0});
   for (std::size_t i = 0; i < m.inputs.size(); ++i) copy(input_adjoints[i], m.program.adjoint(m.inputs[i]));
 }
 
@@ -282,8 +348,47 @@ GradientResult Problem::gradient() {
         "Problem::gradient: the problem has no objective (ProblemOptions::objective is false); use adjoint() "
         "with output weights");
   }
-  m.reverse({}, 1.0);
+  m.reverse({}, {1.0});
   return m.last;
+}
+
+bool Problem::restart_available() const {
+  const Impl& m = *impl_;
+  if (!m.writes_restarts()) return false;
+  return AdjointLoop::restart_available(m.options.checkpointing.loop.directory, m.program.decomposition().comm());
+}
+
+GradientResult Problem::resume() {
+  Impl& m = *impl_;
+  // Every rank holds the same options: the checks agree without communication.
+  if (!m.options.objective) throw Error("Problem::resume: the problem has no objective (resume continues gradient())");
+  if (!m.writes_restarts() || m.states.empty()) {
+    throw Error(
+        "Problem::resume: these options write no restart points (checkpointing.loop.restart_interval > 0 and "
+        "checkpointing.loop.directory are needed, and a program with State variables)");
+  }
+  m.reverse({}, {1.0}, true);
+  return m.last;
+}
+
+void Problem::adjoints(const std::vector<Field<double>>& weights, const std::vector<double>& objective_weights,
+                       const std::vector<Field<double>>& input_adjoints) {
+  Impl& m = *impl_;
+  m.check_counts("adjoints", weights, m.outputs.size(), "outputs");
+  m.check_counts("adjoints", input_adjoints, m.inputs.size(), "inputs");
+  const int seeds = static_cast<int>(objective_weights.size());
+  const auto check_seeds = [&](const std::vector<Field<double>>& fields, const std::vector<Var>& of) {
+    if (!fields.empty() && m.blocks("adjoints", fields, of) != seeds) {
+      throw Error("Problem::adjoints: " + std::to_string(seeds) +
+                  " objective weights (one per seed), but the fields hold another number of blocks");
+    }
+  };
+  check_seeds(weights, m.outputs);
+  check_seeds(input_adjoints, m.inputs);
+  std::vector<double> objective = objective_weights;
+  if (!m.options.objective) objective.assign(objective.size(), 0.0);
+  m.reverse(weights, objective);
+  for (std::size_t i = 0; i < m.inputs.size(); ++i) copy(input_adjoints[i], m.program.adjoint(m.inputs[i]));
 }
 
 }  // namespace undertow

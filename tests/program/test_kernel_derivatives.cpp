@@ -311,7 +311,10 @@ TEST_CASE("vector reverse errors are clear", "[derivatives][vector][errors]") {
   Problem f(p, {b.u, b.kappa}, {b.u}, {1});
   Field<double> w = p.value(b.u).clone_layout("w");
   std::vector<Field<double>> grads = {p.value(b.u).clone_layout("gu"), p.value(b.kappa).clone_layout("gk")};
-  CHECK_THROWS_WITH(f.adjoint({w}, 1.0, grads), Catch::Contains("a Problem drives one"));
+  // A Problem sets the seed count it needs: one for adjoint(), as many as weights for adjoints().
+  CHECK_NOTHROW(f.adjoint({w}, 1.0, grads));
+  CHECK(p.reverse_seeds() == 1);
+  CHECK_THROWS_WITH(f.adjoints({w}, {1.0, 1.0, 1.0}, grads), Catch::Contains("3 objective weights"));
 }
 
 TEST_CASE("gather adjoints need wide enough ghosts, with a clear error", "[derivatives][errors]") {

@@ -350,6 +350,7 @@ TEST_CASE("Problem: the store-all forward recording gives bitwise the gradient o
     CHECK(g.objective == r.objective);
     CHECK(g.stats.forward_steps == steps);
     CHECK(g.stats.recomputed_steps == 0);
+    CHECK(g.stats.recorded_steps == 0);  // the forward sweep recorded
     CHECK(undertow_test::all_ranks(same_bits(both(*m.program, b, m.kappa), expected)));
     CHECK(undertow_test::all_ranks(same_bits(gather_global(m.program->value(m.u)), u_before)));
     CHECK(undertow_test::all_ranks(
@@ -362,4 +363,132 @@ TEST_CASE("Problem: the store-all forward recording gives bitwise the gradient o
   // A recording is tied to its section and to the program's operations.
   Program::Recording empty;
   CHECK_THROWS_WITH(m.program->run_reverse(Section::Step, empty), Catch::Contains("run_forward_record into it first"));
+}
+
+namespace {
+
+/// The component-major global array of block `block` of a field holding blocks
+/// of `per_block` components (gather_global order: component, then cells).
+std::vector<double> block_of(const Field<double>& f, int block, int per_block) {
+  const std::vector<double> all = gather_global(f);
+  const std::size_t size = all.size() / static_cast<std::size_t>(f.components()) * per_block;
+  return {all.begin() + static_cast<std::ptrdiff_t>(size * block),
+          all.begin() + static_cast<std::ptrdiff_t>(size * (block + 1))};
+}
+
+/// A field of `blocks` blocks of one component, block b = smooth pattern b.
+Field<double> patterns(const Field<double>& like, int blocks, const char* name) {
+  Field<double> f(like.decomposition_ptr(), name, blocks, like.ghost());
+  set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t j, std::int64_t) {
+    return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * c) + 0.1 * c;
+  });
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("Problem: tangents and adjoints of several directions or seeds equal one at a time",
+          "[time][problem][vector]") {
+  const int steps = 5, width = 4;
+  auto dec = Decomposition::create(GridSpec::rect(16, 13, {true, true}), MPI_COMM_WORLD);
+  for (int snapshots : {0, 2}) {  // the recorded store-all sweep and revolve
+    INFO("snapshots " << snapshots);
+    Var a;
+    Model m = build_with_initial(dec, &a, true);
+    Program& p = *m.program;
+    ProblemOptions options{steps};
+    options.checkpointing.snapshots = snapshots;
+    Problem problem(p, {a, m.kappa}, {m.u}, options);
+    const Field<double>& u = p.value(m.u);
+
+    // M seeds: output weights and objective weights per seed.
+    const Field<double> weights = patterns(u, width, "weights");
+    const std::vector<double> objective_weights = {1.0, 0.0, -0.5, 2.0};
+    Field<double> adj_a = patterns(p.value(a), width, "adj_a"), adj_kappa = patterns(p.value(m.kappa), width, "adj_k");
+    problem.adjoints({weights}, objective_weights, {adj_a, adj_kappa});
+    CHECK(p.reverse_seeds() == width);
+    // N directions.
+    const Field<double> da = patterns(p.value(a), width, "da"), dk = patterns(p.value(m.kappa), width, "dk");
+    Field<double> du_final = patterns(u, width, "du_final");
+    const std::vector<double> dj = problem.tangents({da, dk}, {du_final});
+    REQUIRE(dj.size() == static_cast<std::size_t>(width));
+
+    for (int s = 0; s < width; ++s) {
+      INFO("seed / direction " << s);
+      Field<double> w = u.clone_layout("w"), ga = p.value(a).clone_layout("ga"),
+                    gk = p.value(m.kappa).clone_layout("gk");
+      set_by_global_index<double>(w, [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
+        return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * s) + 0.1 * s;
+      });
+      problem.adjoint({w}, objective_weights[static_cast<std::size_t>(s)], {ga, gk});
+      CHECK(undertow_test::all_ranks(same_bits(block_of(adj_a, s, 1), gather_global(ga))));
+      CHECK(undertow_test::all_ranks(same_bits(block_of(adj_kappa, s, 1), gather_global(gk))));
+
+      Field<double> one_a = p.value(a).clone_layout("one_a"), one_k = p.value(m.kappa).clone_layout("one_k");
+      set_by_global_index<double>(one_a, [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
+        return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * s) + 0.1 * s;
+      });
+      copy(one_k, one_a);
+      Field<double> one_u = u.clone_layout("one_u");
+      const double one = problem.tangent({one_a, one_k}, {one_u});
+      CHECK(std::abs(dj[static_cast<std::size_t>(s)] - one) <= 1e-13 * std::abs(one));
+      const std::vector<double> expected = gather_global(one_u), got = block_of(du_final, s, 1);
+      double diff = 0.0, norm = 0.0;
+      for (std::size_t c = 0; c < got.size(); ++c) {
+        diff = std::max(diff, std::abs(got[c] - expected[c]));
+        norm = std::max(norm, std::abs(expected[c]));
+      }
+      CHECK(diff <= 1e-13 * norm);
+    }
+    CHECK(p.reverse_seeds() == 1);  // adjoint() went back to one seed
+
+    // Mismatched blocks are refused with the counts.
+    const std::vector<double> three = {1.0, 1.0, 1.0};
+    CHECK_THROWS_WITH(problem.adjoints({weights}, three, {adj_a, adj_kappa}), Catch::Contains("3 objective weights"));
+    Field<double> two = patterns(p.value(a), 2, "two");
+    CHECK_THROWS_WITH(problem.tangents({da, two}, {du_final}), Catch::Contains("the other fields hold 4 blocks"));
+    CHECK_THROWS_WITH(problem.tangent({da, dk}, {du_final}), Catch::Contains("use tangents()"));
+  }
+}
+
+TEST_CASE("Problem: an interrupted gradient resumes from its restart point to the same bits",
+          "[time][problem][restart]") {
+  const int steps = 12;
+  auto dec = Decomposition::create(GridSpec::rect(15, 12, {true, true}), MPI_COMM_WORLD);
+  Var a0;
+  Model ref = build_with_initial(dec, &a0, true);
+  Problem uninterrupted(*ref.program, {a0, ref.kappa}, {ref.u}, {steps});
+  const GradientResult expected = uninterrupted.gradient();
+  const std::vector<double> expected_gradient = both(*ref.program, a0, ref.kappa);
+
+  Var a;
+  Model m = build_with_initial(dec, &a, true);
+  ProblemOptions options{steps};
+  options.checkpointing.snapshots = 3;
+  options.checkpointing.loop.storage = SnapshotStorage::Disk;
+  options.checkpointing.loop.directory = scratch_directory("problem_resume");
+  options.checkpointing.loop.restart_interval = 2;
+  int reversed = 0;
+  // Every rank stops at the same reverse step, as a killed job would.
+  options.checkpointing.loop.after_reverse_step = [&](int) {
+    if (++reversed == 7) throw Error("simulated crash");
+  };
+  Problem problem(*m.program, {a, m.kappa}, {m.u}, options);
+  const std::vector<double> u_before = gather_global(m.program->value(m.u));
+  CHECK_THROWS_WITH(problem.gradient(), Catch::Contains("simulated crash"));
+  // The base point survives the interruption.
+  CHECK(undertow_test::all_ranks(same_bits(gather_global(m.program->value(m.u)), u_before)));
+  REQUIRE(problem.restart_available());
+
+  const GradientResult resumed = problem.resume();  // reversed > 7 from here: no more crashes
+  CHECK(resumed.stats.resumed);
+  CHECK(resumed.stats.adjoint_steps < steps);  // only what was left
+  CHECK(resumed.objective == expected.objective);
+  CHECK(undertow_test::all_ranks(same_bits(both(*m.program, a, m.kappa), expected_gradient)));
+  CHECK(undertow_test::all_ranks(same_bits(gather_global(m.program->value(m.u)), u_before)));
+
+  // Without restart points there is nothing to resume.
+  Problem plain(*m.program, {a, m.kappa}, {m.u}, {steps});
+  CHECK(!plain.restart_available());
+  CHECK_THROWS_WITH(plain.resume(), Catch::Contains("write no restart points"));
 }

@@ -65,7 +65,10 @@ struct ProblemOptions {
 struct GradientResult {
   double objective = 0.0;  ///< the objective at the base point
   int steps = 0;
-  AdjointLoopStats stats;  ///< steps run, recomputed, snapshots, times
+  /// Steps run, recomputed, snapshots, times. With the store-all forward
+  /// recording: forward_steps = adjoint_steps = steps, recorded_steps = 0 (no step
+  /// is recorded again before its reverse), no snapshots.
+  AdjointLoopStats stats;
 };
 
 class Problem : public Differentiable {
@@ -95,8 +98,36 @@ class Problem : public Differentiable {
   /// dJ/d(inputs) (objective weight 1, no output weights), left in
   /// `program().adjoint(input)` for every input (and every Parameter). Collective.
   GradientResult gradient();
-  /// The counts and times of the latest gradient() or adjoint().
+
+  // ---- several directions or seeds in one sweep (N, M in {1, 2, 4, 8}) ----
+  /// N tangents in one tangent sweep (values and N tangents travel together):
+  /// directions[i] holds N blocks of input i's components (direction-major, like
+  /// Program::tangent); output_tangents[i] receives N blocks of output i's.
+  /// Returns the N objective tangents; direction d gets what tangent() gives for it.
+  std::vector<double> tangents(const std::vector<Field<double>>& directions,
+                               const std::vector<Field<double>>& output_tangents);
+  /// M adjoints in one reverse sweep (one forward sweep, one local reverse per
+  /// cell and one halo message per neighbour for all seeds): weights[i] holds M
+  /// blocks of output i's components (seed-major), objective_weights the M
+  /// objective weights (all 0 without objective), input_adjoints[i] receives M
+  /// blocks of input i's; seed s gets what adjoint() gives for it. The program
+  /// keeps M seeds (Program::prepare_reverse) until the next gradient() or
+  /// adjoint(). Linear solves reverse one seed at a time: an error.
+  void adjoints(const std::vector<Field<double>>& weights, const std::vector<double>& objective_weights,
+                const std::vector<Field<double>>& input_adjoints);
+  /// The counts and times of the latest gradient(), adjoint() or resume().
   const GradientResult& last_gradient() const;
+
+  // ---- restarts (checkpointing.loop.restart_interval > 0 and a directory) ----
+  /// Whether the directory holds a restart point of an interrupted gradient().
+  /// Collective; false when the options write no restart points.
+  bool restart_available() const;
+  /// Continues an interrupted gradient() from its restart point: the same
+  /// problem, options and inputs as the run that wrote it (collective). Returns
+  /// what that gradient() would have (its stats count this run's own work); the
+  /// gradient is in program().adjoint(input). outputs() are not refreshed: the
+  /// final state was computed by the interrupted run (evaluate() recomputes it).
+  GradientResult resume();
 
   const ProblemOptions& options() const;
   Program& program();
