@@ -60,9 +60,8 @@ TEST_CASE("global indexing and gathering round-trip on any decomposition", "[fie
     const GridSpec g = undertow_test::small_grid(dim, {false, false, false});
     auto dec = Decomposition::create(g, MPI_COMM_WORLD);
     Field<double> f(dec, "f", 2, 1);
-    set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t j, std::int64_t k) {
-      return global_code(c, i, j, k);
-    });
+    set_by_global_index<double>(
+        f, [](int c, std::int64_t i, std::int64_t j, std::int64_t k) { return global_code(c, i, j, k); });
     const std::vector<double> all = gather_global(f);
     REQUIRE(all.size() == static_cast<std::size_t>(g.total_cells() * 2));
     bool ok = true;
@@ -71,7 +70,8 @@ TEST_CASE("global indexing and gathering round-trip on any decomposition", "[fie
         for (std::int64_t j = 0; j < g.cells[1]; ++j)
           for (std::int64_t k = 0; k < g.cells[2]; ++k) {
             const double want = global_code(c, i, j, k);
-            if (all[static_cast<std::size_t>(((c * g.cells[0] + i) * g.cells[1] + j) * g.cells[2] + k)] != want) ok = false;
+            if (all[static_cast<std::size_t>(((c * g.cells[0] + i) * g.cells[1] + j) * g.cells[2] + k)] != want)
+              ok = false;
           }
     CHECK(ok);
   }
@@ -89,13 +89,44 @@ TEST_CASE("reductions are bitwise identical on every rank", "[field]") {
   CHECK(identical_on_all_ranks(max_abs(f)));
 }
 
+TEST_CASE("min_value, max_value and norm1 see every rank's cells and components", "[field]") {
+  auto dec = Decomposition::create(GridSpec::rect(31, 17), MPI_COMM_WORLD);
+  Field<double> f(dec, "f", 2, 1);
+  fill_all(f, 1e9);  // ghosts must not count
+  // Extremes in the last cell of component 1 and the first cell of component 0:
+  // on different ranks of any decomposition into more than one rank along x.
+  set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t j, std::int64_t) {
+    if (c == 1 && i == 30 && j == 16) return 7.5;
+    if (c == 0 && i == 0 && j == 0) return -4.25;
+    return std::sin(0.3 * static_cast<double>(i + j)) + 0.5 * c;
+  });
+  CHECK(min_value(f) == -4.25);
+  CHECK(max_value(f) == 7.5);
+  double expected = 0.0;
+  for (int c = 0; c < 2; ++c)
+    for (std::int64_t i = 0; i < 31; ++i)
+      for (std::int64_t j = 0; j < 17; ++j) {
+        const double x = c == 1 && i == 30 && j == 16 ? 7.5
+                         : c == 0 && i == 0 && j == 0 ? -4.25
+                                                      : std::sin(0.3 * static_cast<double>(i + j)) + 0.5 * c;
+        expected += std::abs(x);
+      }
+  CHECK(std::abs(norm1(f) - expected) <= 1e-13 * expected);
+  CHECK(identical_on_all_ranks(norm1(f)));
+  CHECK(identical_on_all_ranks(min_value(f)));
+  // A rank without the extreme still reports it: a constant field minus one cell.
+  fill(f, 2.0);
+  set_by_global_index<double>(f, [](int, std::int64_t i, std::int64_t, std::int64_t) { return i == 15 ? -1.0 : 2.0; });
+  CHECK(min_value(f) == -1.0);
+  CHECK(max_value(f) == 2.0);
+}
+
 TEST_CASE("a NaN on one rank is counted on every rank", "[field][errors]") {
   auto dec = Decomposition::create(GridSpec::line(40), MPI_COMM_WORLD);
   Field<double> f(dec, "f");
   fill(f, 1.0);
-  set_by_global_index<double>(f, [](int, std::int64_t i, std::int64_t, std::int64_t) {
-    return i == 39 ? std::nan("") : 1.0;
-  });
+  set_by_global_index<double>(
+      f, [](int, std::int64_t i, std::int64_t, std::int64_t) { return i == 39 ? std::nan("") : 1.0; });
   CHECK(count_nonfinite(f) == 1);
 }
 

@@ -9,6 +9,7 @@
 
 #include <Kokkos_Core.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "undertow/core/error.hpp"
@@ -229,6 +230,46 @@ inline double max_abs(const Field<double>& f) {
       },
       Kokkos::Max<double>(local));
   return detail::global_max(f.decomposition().comm(), local);
+}
+
+/// Smallest value over owned cells and components (global, identical on every
+/// rank; +inf for a field without cells). NaN: see max_abs.
+inline double min_value(const Field<double>& f) {
+  auto v = f.view();
+  double local = std::numeric_limits<double>::infinity();
+  Kokkos::parallel_reduce(
+      "undertow::min_value", detail::policy(f.owned_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        if (!(v(c, i, j, k) >= acc)) acc = v(c, i, j, k);
+      },
+      Kokkos::Min<double>(local));
+  return -detail::global_max(f.decomposition().comm(), -local);
+}
+
+/// Largest value over owned cells and components (global, identical on every
+/// rank; -inf for a field without cells). NaN: see max_abs.
+inline double max_value(const Field<double>& f) {
+  auto v = f.view();
+  double local = -std::numeric_limits<double>::infinity();
+  Kokkos::parallel_reduce(
+      "undertow::max_value", detail::policy(f.owned_box(), f.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+        if (!(v(c, i, j, k) <= acc)) acc = v(c, i, j, k);
+      },
+      Kokkos::Max<double>(local));
+  return detail::global_max(f.decomposition().comm(), local);
+}
+
+/// Sum of absolute values over owned cells and components (global, in a fixed
+/// order like sum: identical on every rank).
+inline double norm1(const Field<double>& f) {
+  auto v = f.view();
+  const double local = detail::sum_owned_rows(
+      "undertow::norm1", f, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        const double* x = &v(c, p[0], p[1], p[2]);
+        return detail::row_sum(n, [&](int t) { return x[t] < 0 ? -x[t] : x[t]; });
+      });
+  return detail::ordered_global_sum(f.decomposition().comm(), local);
 }
 
 /// Number of non-finite values over owned cells (global, identical on every rank).

@@ -212,18 +212,7 @@ class BurgersSolver {
   void check_stability() {
     const Field<double>& nu = viscosity_field();
     const std::int64_t bad = count_nonfinite(nu) + count_nonfinite(velocity_field());
-    auto v = nu.view();
-    const Box b = nu.owned_box();
-    double local = std::numeric_limits<double>::infinity();
-    Kokkos::parallel_reduce(
-        "burgers::min_viscosity",
-        Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({b.lo[0], b.lo[1], b.lo[2]}, {b.hi[0], b.hi[1], b.hi[2]}),
-        KOKKOS_LAMBDA(int i, int j, int k, double& acc) {
-          if (v(0, i, j, k) < acc) acc = v(0, i, j, k);
-        },
-        Kokkos::Min<double>(local));
-    double nu_min = 0;
-    MPI_Allreduce(&local, &nu_min, 1, MPI_DOUBLE, MPI_MIN, dec_->comm());
+    const double nu_min = min_value(nu);
     if (bad > 0 || !(nu_min >= 0.0)) {
       throw Error("BurgersSolver: the viscosity must be finite and >= 0 and the state finite; " +
                   (bad > 0 ? std::to_string(bad) + " values are NaN or infinite"

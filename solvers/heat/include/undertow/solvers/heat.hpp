@@ -36,7 +36,6 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -131,22 +130,6 @@ inline std::string format(double x) {
   os.precision(6);
   os << x;
   return os.str();
-}
-
-/// Smallest value of component 0 over this rank's owned cells (+inf if none).
-/// A free function: CUDA allows no device lambda in a private member function.
-inline double local_minimum(const Field<double>& f) {
-  auto v = f.view();
-  const Box b = f.owned_box();
-  double local = std::numeric_limits<double>::infinity();
-  Kokkos::parallel_reduce(
-      "heat::min_conductivity",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>({b.lo[0], b.lo[1], b.lo[2]}, {b.hi[0], b.hi[1], b.hi[2]}),
-      KOKKOS_LAMBDA(int i, int j, int k, double& acc) {
-        if (v(0, i, j, k) < acc) acc = v(0, i, j, k);
-      },
-      Kokkos::Min<double>(local));
-  return local;
 }
 
 }  // namespace heat_detail
@@ -394,8 +377,7 @@ class HeatSolver {
     const Field<double>& k = conductivity_field();
     const std::int64_t bad = count_nonfinite(k);
     kappa_max_ = max_abs(k);
-    const double local = heat_detail::local_minimum(k);
-    MPI_Allreduce(&local, &kappa_min_, 1, MPI_DOUBLE, MPI_MIN, dec_->comm());
+    kappa_min_ = min_value(k);
     if (bad > 0 || !(kappa_min_ > 0.0)) {
       throw Error("HeatSolver: the conductivity must be finite and > 0 in every cell; " +
                   (bad > 0 ? std::to_string(bad) + " values are NaN or infinite"
