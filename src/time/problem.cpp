@@ -13,18 +13,17 @@ namespace undertow {
 namespace {
 
 /// The step program as a Stepper whose Final section reads the terminal values
-/// and seeds the output and objective adjoints with the caller's weights.
+/// and seeds the output adjoints with the caller's weights (Problem sets the
+/// objective's adjoints before the sweep).
 class ProblemStepper : public StepProgram {
  public:
   ProblemStepper(Program& program, std::int64_t first_step, bool run_initial, const std::vector<Var>& outputs,
-                 std::vector<Field<double>>& output_values, const std::vector<Field<double>>& weights,
-                 const std::vector<double>& objective_weights)
+                 std::vector<Field<double>>& output_values, const std::vector<Field<double>>& weights)
       : StepProgram(program, first_step, InitialSectionHandled{}),
         run_initial_(run_initial),
         outputs_(outputs),
         output_values_(output_values),
-        weights_(weights),
-        objective_weights_(objective_weights) {}
+        weights_(weights) {}
 
   double objective = 0.0;
 
@@ -50,7 +49,6 @@ class ProblemStepper : public StepProgram {
       Kokkos::deep_copy(output_values_[i].view(), p.value(outputs_[i]).view());
       if (!weights_.empty()) axpy(p.adjoint(outputs_[i]), 1.0, weights_[i]);
     }
-    p.set_objective_adjoints(objective_weights_);
   }
 
  private:
@@ -58,7 +56,6 @@ class ProblemStepper : public StepProgram {
   const std::vector<Var>& outputs_;
   std::vector<Field<double>>& output_values_;
   const std::vector<Field<double>>& weights_;
-  const std::vector<double>& objective_weights_;
 };
 
 }  // namespace
@@ -141,11 +138,11 @@ struct Problem::Impl {
                  bool resume = false) {
     const int seeds = static_cast<int>(objective_weights.size());
     if (seeds != program.reverse_seeds()) program.prepare_reverse(seeds);  // checks 1, 2, 4, 8
-    // A resumed sweep does not seed the Final section again: the objective's
-    // adjoint is set here.
+    // Set once for the whole sweep, here rather than when the Final section is
+    // seeded: a resumed sweep does not seed it again.
     program.set_objective_adjoints(objective_weights);
     save_base();
-    ProblemStepper stepper(program, base_step, runs_initial(), outputs, output_values, weights, objective_weights);
+    ProblemStepper stepper(program, base_step, runs_initial(), outputs, output_values, weights);
     last = GradientResult{};
     try {
       if (resume) {

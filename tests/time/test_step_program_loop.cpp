@@ -376,12 +376,22 @@ std::vector<double> block_of(const Field<double>& f, int block, int per_block) {
           all.begin() + static_cast<std::ptrdiff_t>(size * (block + 1))};
 }
 
-/// A field of `blocks` blocks of one component, block b = smooth pattern b.
+/// Smooth pattern number b at cell (i, j).
+double pattern(int b, std::int64_t i, std::int64_t j) {
+  return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * b) + 0.1 * b;
+}
+
+/// A field of `blocks` blocks of one component, block b = pattern b.
 Field<double> patterns(const Field<double>& like, int blocks, const char* name) {
   Field<double> f(like.decomposition_ptr(), name, blocks, like.ghost());
-  set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t j, std::int64_t) {
-    return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * c) + 0.1 * c;
-  });
+  set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t j, std::int64_t) { return pattern(c, i, j); });
+  return f;
+}
+
+/// A one-component field like `like` holding pattern b.
+Field<double> one_pattern(const Field<double>& like, int b, const char* name) {
+  Field<double> f = like.clone_layout(name);
+  set_by_global_index<double>(f, [b](int, std::int64_t i, std::int64_t j, std::int64_t) { return pattern(b, i, j); });
   return f;
 }
 
@@ -415,20 +425,14 @@ TEST_CASE("Problem: tangents and adjoints of several directions or seeds equal o
 
     for (int s = 0; s < width; ++s) {
       INFO("seed / direction " << s);
-      Field<double> w = u.clone_layout("w"), ga = p.value(a).clone_layout("ga"),
-                    gk = p.value(m.kappa).clone_layout("gk");
-      set_by_global_index<double>(w, [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
-        return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * s) + 0.1 * s;
-      });
+      const Field<double> w = one_pattern(u, s, "w");
+      Field<double> ga = p.value(a).clone_layout("ga"), gk = p.value(m.kappa).clone_layout("gk");
       problem.adjoint({w}, objective_weights[static_cast<std::size_t>(s)], {ga, gk});
       CHECK(undertow_test::all_ranks(same_bits(block_of(adj_a, s, 1), gather_global(ga))));
       CHECK(undertow_test::all_ranks(same_bits(block_of(adj_kappa, s, 1), gather_global(gk))));
 
-      Field<double> one_a = p.value(a).clone_layout("one_a"), one_k = p.value(m.kappa).clone_layout("one_k");
-      set_by_global_index<double>(one_a, [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
-        return std::sin(0.3 * double(i) + 0.7 * double(j) + 1.3 * s) + 0.1 * s;
-      });
-      copy(one_k, one_a);
+      const Field<double> one_a = one_pattern(p.value(a), s, "one_a");
+      const Field<double> one_k = one_pattern(p.value(m.kappa), s, "one_k");
       Field<double> one_u = u.clone_layout("one_u");
       const double one = problem.tangent({one_a, one_k}, {one_u});
       CHECK(std::abs(dj[static_cast<std::size_t>(s)] - one) <= 1e-13 * std::abs(one));
