@@ -161,17 +161,16 @@ Subject make_shallow_water(MPI_Comm comm, const Settings& s) {
 }
 
 Subject make_implicit_heat(MPI_Comm comm, const Settings& s) {
-  auto dec = Decomposition::create(GridSpec::rect(s.implicit_cells, s.implicit_cells), comm);
-  const GridSpec& g = dec->grid();
-  solvers::ImplicitHeatOptions options;
-  options.dt = s.implicit_dt * g.spacing(0) * g.spacing(0);
-  options.solve.relative_tolerance = s.cg_rtol;
-  auto solver = std::make_shared<solvers::ImplicitHeat>(dec, options);
-  set_by_global_index<double>(solver->conductivity(), [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
-    return 1.0 + 0.5 * std::sin(2 * kPi * g.center(0, i)) * std::cos(2 * kPi * g.center(1, j));
-  });
+  const GridSpec grid = GridSpec::rect(s.implicit_cells, s.implicit_cells);
+  solvers::ImplicitHeatParameters params;
+  params.dt = s.implicit_dt * grid.spacing(0) * grid.spacing(0);
+  params.solve.relative_tolerance = s.cg_rtol;
+  params.conductivity_function = [](double x, double y, double) {
+    return 1.0 + 0.5 * std::sin(2 * kPi * x) * std::cos(2 * kPi * y);
+  };
+  auto solver = std::make_shared<solvers::ImplicitHeatSolver>(grid, comm, params);
   // A rough initial state: the warm-started forward solve has work to do, like the adjoint.
-  fill_random(solver->state(), 101);
+  fill_random(solver->temperature_field(), 101);
   Subject sub =
       subject_of(solver, "dt = " + format_number(s.implicit_dt) + " h^2, CG rtol " + format_number(s.cg_rtol));
   sub.solve_stats = &solver->stats();

@@ -22,6 +22,7 @@
 
 #include "undertow/io/output_directory.hpp"
 #include "undertow/solvers/advection.hpp"
+#include "undertow/undertow.hpp"
 #include "undertow_source_tree.hpp"
 
 using namespace undertow;

@@ -21,6 +21,7 @@
 
 #include "undertow/io/output_directory.hpp"
 #include "undertow/solvers/heat.hpp"
+#include "undertow/undertow.hpp"
 #include "undertow_source_tree.hpp"
 
 using namespace undertow;

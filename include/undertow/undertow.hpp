@@ -44,6 +44,7 @@
 #include "undertow/verify/random.hpp"
 #include "undertow/verify/verification.hpp"
 #include "undertow/time/problem.hpp"
+#include "undertow/time/solver.hpp"
 #include "undertow/time/step_program.hpp"
 #include "undertow/time/schedule.hpp"
 #include "undertow/time/snapshot_placement.hpp"

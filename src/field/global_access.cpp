@@ -4,6 +4,14 @@
 
 namespace undertow {
 
+void set_by_cell_center(const Field<double>& field, const CellFunction& f) {
+  if (!f) throw Error("set_by_cell_center: empty function for field '" + field.name() + "'");
+  const GridSpec& grid = field.decomposition().grid();
+  set_by_global_index<double>(field, [&](int, std::int64_t i, std::int64_t j, std::int64_t k) {
+    return f(grid.center(0, i), grid.center(1, j), grid.center(2, k));
+  });
+}
+
 std::vector<double> gather_global(const Field<double>& field) {
   const Decomposition& dec = field.decomposition();
   const GridSpec& grid = dec.grid();

@@ -80,5 +80,27 @@ std::string BoundarySpec::describe(int dim) const {
   return os.str();
 }
 
+BoundaryConditions scalar_fills(const BoundarySpec& spec, int dim) {
+  BoundaryConditions bc;
+  for (int d = 0; d < dim; ++d) {
+    for (int side = 0; side < 2; ++side) {
+      const FaceBoundary& f = spec.at(d, side);
+      switch (f.kind) {
+        case BoundaryKind::Periodic:
+          break;
+        case BoundaryKind::Dirichlet:
+          bc.set(d, side, FaceCondition::dirichlet(f.value));
+          break;
+        case BoundaryKind::Wall:
+        case BoundaryKind::Neumann:
+        case BoundaryKind::Outflow:
+          bc.set(d, side, FaceCondition::neumann());
+          break;
+      }
+    }
+  }
+  return bc;
+}
+
 }  // namespace mesh
 }  // namespace undertow

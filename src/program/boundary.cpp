@@ -66,6 +66,23 @@ void for_face(const Field<double>& f, int d, int side, int ncomp_total, Body bod
 
 }  // namespace
 
+BoundaryConditions BoundaryConditions::walls(const GridSpec& grid, FaceCondition c) {
+  BoundaryConditions b;
+  for (int d = 0; d < grid.dim; ++d) {
+    if (!grid.periodic[d]) b.face[d] = {c, c};
+  }
+  return b;
+}
+
+bool BoundaryConditions::empty() const {
+  for (const auto& dimension : face) {
+    for (const FaceCondition& c : dimension) {
+      if (c.kind != FaceCondition::Kind::None) return false;
+    }
+  }
+  return true;
+}
+
 void check_boundary(const Field<double>& f, const BoundaryConditions& bc) {
   static const char* axis = "xyz";
   const Decomposition& dec = f.decomposition();

@@ -375,6 +375,7 @@ void Program::exchange(Var v, HaloPattern pattern) {
 void Program::boundary(Var v, const BoundaryConditions& bc) {
   check_var(v, "boundary variable");
   check_boundary(var(v).value, bc);
+  if (bc.empty()) return;  // every face periodic (or none set): nothing to fill
   append(std::make_unique<BoundaryOperation>(v.id, bc));
 }
 

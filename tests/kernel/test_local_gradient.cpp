@@ -16,9 +16,9 @@
 #include "kernel/sw_update_case.hpp"
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
-#include "undertow/solvers/advection.hpp"
-#include "undertow/solvers/burgers.hpp"
-#include "undertow/solvers/heat.hpp"
+#include "undertow/solvers/advection_kernels.hpp"
+#include "undertow/solvers/burgers_kernels.hpp"
+#include "undertow/solvers/heat_kernels.hpp"
 #include "undertow/solvers/shallow_water_kernels.hpp"
 
 using namespace undertow;
@@ -239,11 +239,11 @@ TEST_CASE("local gradients equal the seeded forward derivatives on the test kern
 
 TEST_CASE("local gradients equal the seeded forward derivatives on the solvers' kernels", "[kernel][local]") {
   {
-    solvers::heat_detail::HeatKernel<2> heat;
+    solvers::heat::HeatKernel<2> heat;
     heat.c[0] = 0.1;
     heat.c[1] = 0.2;
     check_kernel("heat 2D", heat, grid_of(2));
-    solvers::heat_detail::HeatKernel<3> heat3;
+    solvers::heat::HeatKernel<3> heat3;
     heat3.c[0] = heat3.c[1] = heat3.c[2] = 0.1;
     check_kernel("heat 3D", heat3, grid_of(3));
   }
@@ -251,18 +251,18 @@ TEST_CASE("local gradients equal the seeded forward derivatives on the solvers' 
     return input_value(f, c, i, j, k) - (f == 0 ? 1.5 : 0.0);
   };
   {
-    solvers::burgers_detail::BurgersKernel<2> burgers;
+    solvers::burgers::BurgersKernel<2> burgers;
     burgers.dt_h[0] = burgers.dt_h[1] = 0.1;
     burgers.dt_h2[0] = burgers.dt_h2[1] = 0.05;
     check_kernel("Burgers 2D", burgers, grid_of(2), both_signs);
   }
   for (int limiter = 0; limiter < 3; ++limiter) {
-    solvers::advection_detail::MusclSweep<2, 0, -1> sweep;
+    solvers::advection::MusclSweep<2, 0, -1> sweep;
     sweep.nu = 0.6;
     sweep.limiter = limiter;
     check_kernel("MUSCL sweep, limiter " + std::to_string(limiter), sweep, GridSpec::rect(9, 6, {true, true}),
                  both_signs);
-    solvers::advection_detail::MusclSweep<2, 1, 1> back;
+    solvers::advection::MusclSweep<2, 1, 1> back;
     back.nu = 0.4;
     back.limiter = limiter;
     check_kernel("MUSCL sweep y, limiter " + std::to_string(limiter), back, GridSpec::rect(6, 9, {true, true}),

@@ -5,10 +5,11 @@
 // result to the device. `gather_global` assembles the natural global array
 // (component-major, then i, j, k with k fastest) on every rank. Both are meant
 // for set-up, checks and small outputs, not for time-critical loops.
+// `set_by_cell_center` is the same for a function of the cell centre (x, y, z),
+// the way solvers take initial states, coefficients and observations.
 #pragma once
 
 #include <Kokkos_Core.hpp>
-
 #include <functional>
 #include <vector>
 
@@ -49,6 +50,13 @@ void set_by_global_index(const Field<T>& field,
   }
   Kokkos::deep_copy(field.view(), host);
 }
+
+/// A function of the cell centre (x, y, z); coordinates of unused dimensions are
+/// the centre of the trivial dimension.
+using CellFunction = std::function<double(double x, double y, double z)>;
+
+/// Every owned cell (all components) gets f at its centre.
+void set_by_cell_center(const Field<double>& field, const CellFunction& f);
 
 /// The global array of owned values, identical on every rank:
 /// index ((c * nx + gi) * ny + gj) * nz + gk. Collective.

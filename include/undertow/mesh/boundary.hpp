@@ -17,6 +17,7 @@
 #include <string>
 
 #include "undertow/grid/grid_spec.hpp"
+#include "undertow/program/boundary.hpp"
 
 namespace undertow {
 namespace mesh {
@@ -69,6 +70,14 @@ struct BoundarySpec {
   bool operator==(const BoundarySpec& o) const { return faces == o.faces; }
   bool operator!=(const BoundarySpec& o) const { return !(*this == o); }
 };
+
+/// The ghost fills of a scalar field (no velocity component) on the faces of a
+/// `dim`-dimensional grid: the one place where mesh kinds become fills. periodic:
+/// none (the halo exchange fills those ghosts); dirichlet(v): the face carries v;
+/// neumann and wall: zero normal gradient (nothing crosses the face); outflow:
+/// zero gradient. A solver whose physics gives a kind another meaning (a no-slip
+/// wall for a velocity) overrides those faces and says so in its documentation.
+BoundaryConditions scalar_fills(const BoundarySpec& spec, int dim);
 
 }  // namespace mesh
 }  // namespace undertow

@@ -47,6 +47,10 @@ struct BoundaryConditions {
     for (int d = 0; d < dim; ++d) b.face[d] = {FaceCondition::reflect(d + 1), FaceCondition::reflect(d + 1)};
     return b;
   }
+  /// `c` on every non-periodic face of `grid`'s dimensions; none on periodic ones.
+  static BoundaryConditions walls(const GridSpec& grid, FaceCondition c);
+  /// Whether no face has a condition (a fill with these conditions does nothing).
+  bool empty() const;
   BoundaryConditions& set(int dimension, int side, FaceCondition c) {
     face[dimension][side] = c;
     return *this;

@@ -1,33 +1,17 @@
 #include "undertow/solvers/poisson.hpp"
 
 #include "undertow/field/field_ops.hpp"
-#include "undertow/solvers/diffusion_operator.hpp"
+#include "undertow/solvers/poisson_kernels.hpp"
 #include "undertow/time/problem.hpp"
 
 namespace undertow {
 namespace solvers {
 
-BoundaryConditions Poisson::dirichlet_walls(const GridSpec& grid, double value) {
-  BoundaryConditions bc;
-  for (int d = 0; d < grid.dim; ++d) {
-    if (!grid.periodic[d]) bc.set(d, 0, FaceCondition::dirichlet(value)).set(d, 1, FaceCondition::dirichlet(value));
-  }
-  return bc;
-}
-
-BoundaryConditions Poisson::zero_gradient_walls(const GridSpec& grid) {
-  BoundaryConditions bc;
-  for (int d = 0; d < grid.dim; ++d) {
-    if (!grid.periodic[d]) bc.set(d, 0, FaceCondition::neumann()).set(d, 1, FaceCondition::neumann());
-  }
-  return bc;
-}
-
 namespace {
 
 template <int Dim>
-DiffusionOperator<Dim> laplacian(const GridSpec& grid) {
-  DiffusionOperator<Dim> op;
+poisson::DiffusionOperator<Dim> laplacian(const GridSpec& grid) {
+  poisson::DiffusionOperator<Dim> op;
   op.mass = 0.0;
   op.scale = 1.0;
   for (int d = 0; d < Dim; ++d) op.inv_h2[d] = 1.0 / (grid.spacing(d) * grid.spacing(d));
@@ -45,9 +29,10 @@ Poisson::Poisson(std::shared_ptr<const Decomposition> decomposition, PoissonOpti
   u_ = p.add_temporary("u", 1, 1);
   obs_ = p.add_data("u_observed");
   p.exchange(kappa_);
-  p.boundary(kappa_, zero_gradient_walls(grid));
+  p.boundary(kappa_, BoundaryConditions::walls(grid, FaceCondition::neumann()));
   LinearSolveOptions solve = options.solve;
-  solve.boundary = options.boundary.value_or(dirichlet_walls(grid, options.wall_value));
+  solve.boundary =
+      options.boundary.value_or(BoundaryConditions::walls(grid, FaceCondition::dirichlet(options.wall_value)));
   if (solve.name.empty()) solve.name = "Poisson solve";
   switch (grid.dim) {
     case 1:

@@ -4,7 +4,7 @@
 // ranks and 1-2 threads, refusal of unstable time steps, NaN detection, meshes.
 #include <cmath>
 
-#include "solvers/heat/solver_test_util.hpp"
+#include "solvers/solver_test_util.hpp"
 #include "undertow/solvers/burgers.hpp"
 #include "undertow_source_tree.hpp"
 

@@ -5,7 +5,7 @@
 // runs on the sample mesh files.
 #include <cmath>
 
-#include "solvers/heat/solver_test_util.hpp"
+#include "solvers/solver_test_util.hpp"
 #include "undertow/solvers/heat.hpp"
 #include "undertow_source_tree.hpp"
 

@@ -1,21 +1,20 @@
-// Solver 4: Poisson and backward-Euler heat on undertow::linear_solve.
-// Second-order convergence to a manufactured solution; gradients (wrt the
-// source, the conductivity and the initial state) through the verification
-// harness; decomposition invariance (to CG tolerance: the reductions' summation
-// order depends on the rank count); how the CG tolerance limits the gradient's
-// accuracy; the discrete decay factor of Fourier modes under implicit heat; the
-// adjoint time loop (store-all and binomial) against the store-all harness; and
-// the errors a user meets (iteration cap, negative conductivity).
+// Poisson on undertow::linear_solve. Second-order convergence to a manufactured
+// solution; gradients (wrt the source and the conductivity) through the
+// verification harness; decomposition invariance (to CG tolerance: the
+// reductions' summation order depends on the rank count); how the CG tolerance
+// limits the gradient's accuracy; and the errors a user meets (iteration cap,
+// negative conductivity). Implicit heat has its own folder.
 #include <cmath>
 #include <cstdio>
 
+#include "solvers/solver_test_util.hpp"
 #include "test_util.hpp"
-#include "undertow/solvers/implicit_heat.hpp"
 #include "undertow/solvers/poisson.hpp"
 
 using namespace undertow;
 using namespace undertow::solvers;
 using namespace undertow_test;
+using namespace solver_test;
 
 namespace {
 
@@ -88,15 +87,6 @@ std::vector<double> poisson_gradient(MPI_Comm comm, double tolerance, double* ob
   return g;
 }
 
-double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double diff = 0, norm = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff += (a[i] - b[i]) * (a[i] - b[i]);
-    norm += b[i] * b[i];
-  }
-  return std::sqrt(diff / norm);
-}
-
 }  // namespace
 
 TEST_CASE("Poisson: second-order convergence to a manufactured solution", "[poisson]") {
@@ -166,101 +156,7 @@ TEST_CASE("Poisson: the gradient error shrinks with the CG tolerance", "[poisson
   }
 }
 
-TEST_CASE("implicit heat: a Fourier mode decays by the discrete backward-Euler factor", "[heat]") {
-  const int n = 64, k = 3, steps = 5;
-  const double kappa = 0.7, dt = 2e-3, h = 1.0 / n;
-  for (bool periodic : {true, false}) {
-    INFO((periodic ? "periodic, sin(2 pi k x)" : "Dirichlet walls, sin(pi k x)"));
-    auto dec = Decomposition::create(GridSpec::line(n, periodic), MPI_COMM_WORLD);
-    ImplicitHeatOptions opt;
-    opt.dt = dt;
-    opt.solve.relative_tolerance = 1e-14;
-    ImplicitHeat heat(dec, opt);
-    fill(heat.conductivity(), kappa);
-    // Eigenvalue of -Laplacian: 4/h^2 sin^2(theta/2) for the mode of phase step theta per cell.
-    const double theta = periodic ? 2.0 * pi * k * h : pi * k * h;
-    const double factor = 1.0 / (1.0 + 4.0 * dt * kappa / (h * h) * std::pow(std::sin(theta / 2.0), 2));
-    auto mode = [&](int, std::int64_t i, std::int64_t, std::int64_t) { return std::sin(theta * (double(i) + 0.5)); };
-    set_by_global_index<double>(heat.state(), mode);
-    heat.run(steps);
-    Field<double> expected = heat.state().clone_layout("expected");
-    set_by_global_index<double>(expected, mode);
-    scale(expected, std::pow(factor, steps));
-    Field<double> err = expected.clone_layout("err");
-    copy(err, heat.state());
-    axpy(err, -1.0, expected);
-    INFO("decay factor per step " << factor << ", error " << max_abs(err));
-    CHECK(factor < 0.97);
-    CHECK(max_abs(err) <= 1e-12 * max_abs(expected));
-  }
-}
-
-TEST_CASE("implicit heat: gradients wrt the initial state and kappa", "[heat]") {
-  const int steps = 4;
-  auto make = [](MPI_Comm comm, int snapshots) {
-    ImplicitHeatOptions opt;
-    opt.dt = 5e-3;
-    opt.solve.relative_tolerance = 1e-13;
-    opt.snapshots = snapshots;
-    auto heat = std::make_unique<ImplicitHeat>(Decomposition::create(GridSpec::rect(20, 14), comm), opt);
-    set_by_global_index<double>(heat->state(), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
-      return std::sin(0.3 * double(i)) * std::cos(0.2 * double(j)) + 0.3;
-    });
-    set_by_global_index<double>(heat->conductivity(), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
-      return 1.0 + 0.4 * std::cos(0.25 * double(i) + 0.35 * double(j));
-    });
-    fill_random(heat->observation(), 17);
-    scale(heat->observation(), 0.1);
-    return heat;
-  };
-  auto heat = make(MPI_COMM_WORLD, 0);
-  {
-    Problem f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, {steps});
-    VerifyOptions vo;
-    vo.name = "implicit heat (u0, kappa) -> (u_n, J)";
-    const VerificationReport report = verify(f, vo);
-    INFO(report.str());
-    CHECK(report.dot_passed);
-    CHECK(report.taylor_passed);
-  }
-  auto flatten = [](ImplicitHeat& h) {
-    std::vector<double> g = gather_global(h.gradient_initial_state());
-    const std::vector<double> gk = gather_global(h.gradient_conductivity());
-    g.insert(g.end(), gk.begin(), gk.end());
-    return g;
-  };
-  // The adjoint time loop gives the same gradient as the store-all harness.
-  std::vector<double> harness;
-  {
-    Problem f(heat->program(), {heat->u(), heat->kappa()}, {heat->u()}, {steps});
-    std::vector<Field<double>> grads = {heat->state().clone_layout("gu"), heat->conductivity().clone_layout("gk")};
-    Field<double> zero = heat->state().clone_layout("w");
-    f.adjoint({zero}, 1.0, grads);
-    harness = gather_global(grads[0]);
-    const auto gk = gather_global(grads[1]);
-    harness.insert(harness.end(), gk.begin(), gk.end());
-  }
-  const double j = heat->gradient(steps);
-  const std::vector<double> loop = flatten(*heat);
-  CHECK(relative_difference(loop, harness) <= 1e-12);
-  CHECK(heat->stats().adjoint_solves >= steps);
-  // Binomial checkpointing (2 snapshots for 7 steps) replays steps: same gradient.
-  auto store_all = make(MPI_COMM_WORLD, 0);
-  auto binomial = make(MPI_COMM_WORLD, 2);
-  const double j_all = store_all->gradient(7), j_bin = binomial->gradient(7);
-  CHECK(j_all == Approx(j_bin).epsilon(1e-14));
-  CHECK(relative_difference(flatten(*binomial), flatten(*store_all)) <= 1e-13);
-  CHECK(binomial->stats().forward_solves > store_all->stats().forward_solves);
-  // Decomposition: all ranks vs one.
-  auto self = make(MPI_COMM_SELF, 0);
-  const double j_self = self->gradient(steps);
-  CHECK(std::abs(j - j_self) <= 1e-12 * std::abs(j_self));
-  CHECK(relative_difference(loop, flatten(*self)) <= 1e-10);
-  // J from the loop equals a plain forward run.
-  CHECK(heat->run(steps) == Approx(j).epsilon(1e-13));
-}
-
-TEST_CASE("Poisson and heat: clear errors for a too-small iteration cap and negative kappa", "[poisson][errors]") {
+TEST_CASE("Poisson: clear errors for a too-small iteration cap and negative kappa", "[poisson][errors]") {
   {
     PoissonOptions opt;
     opt.solve.max_iterations = 2;
@@ -277,16 +173,4 @@ TEST_CASE("Poisson and heat: clear errors for a too-small iteration cap and nega
     scale(problem.conductivity(), -1.0);
     CHECK_THROWS_WITH(problem.solve(), Catch::Matchers::Contains("not positive definite"));
   }
-  {
-    ImplicitHeatOptions opt;
-    opt.dt = 1e-2;
-    ImplicitHeat heat(Decomposition::create(GridSpec::line(32), MPI_COMM_WORLD), opt);
-    fill(heat.conductivity(), -3.0);  // I + dt div(3 grad): indefinite for this dt
-    fill(heat.state(), 1.0);
-    CHECK_THROWS_WITH(heat.run(1), Catch::Matchers::Contains("not positive"));
-  }
-  ImplicitHeatOptions backwards;
-  backwards.dt = -1.0;
-  CHECK_THROWS_WITH(ImplicitHeat(Decomposition::create(GridSpec::line(32), MPI_COMM_WORLD), backwards),
-                    Catch::Matchers::Contains("dt must be positive"));
 }

@@ -7,7 +7,8 @@
 // A(kappa) u = f with `undertow::linear_solve` (Dirichlet walls on every
 // non-periodic face by default), add the misfit. Users set the owned cells of
 // conductivity(), source() and observation(), then call solve() or gradient().
-// Only Undertow's public API is used; docs/solvers.md has the details.
+// Kernel: poisson_kernels.hpp; set-up: src/poisson.cpp. Only Undertow's public
+// API is used; docs/solvers.md has the details.
 #pragma once
 
 #include <memory>
@@ -34,11 +35,6 @@ struct PoissonOptions {
 class Poisson {
  public:
   explicit Poisson(std::shared_ptr<const Decomposition> decomposition, PoissonOptions options = {});
-
-  /// Dirichlet `value` on every non-periodic face of the grid, nothing on periodic ones.
-  static BoundaryConditions dirichlet_walls(const GridSpec& grid, double value);
-  /// Zero gradient on every non-periodic face (for coefficients such as kappa).
-  static BoundaryConditions zero_gradient_walls(const GridSpec& grid);
 
   /// Inputs: set their owned cells (ghosts are filled by the program).
   const Field<double>& conductivity() const { return program_->value(kappa_); }

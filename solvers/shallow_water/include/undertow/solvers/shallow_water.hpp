@@ -29,25 +29,18 @@
 // exchange; dirichlet is refused. The time step is checked at construction against
 // the CFL condition of the initial state (global reductions: every rank agrees);
 // a larger one is refused with the largest stable step in the message. A NaN/Inf
-// state stops every rank with the step, the time and dt. See docs/solvers.md.
+// state stops every rank with the step, the time and dt. The verbs are Solver's
+// (time/solver.hpp); kernels: shallow_water_kernels.hpp; set-up:
+// src/shallow_water.cpp. See docs/solvers.md.
 #pragma once
 
-#include <mpi.h>
-
-#include <array>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <string>
 
-#include "undertow/time/problem.hpp"
-#include "undertow/undertow.hpp"
+#include "undertow/time/solver.hpp"
 
 namespace undertow {
 namespace solvers {
-
-/// A function of the cell centre (x, y, z); z is the centre of the trivial dimension.
-using CellFunction = std::function<double(double x, double y, double z)>;
 
 enum class TimeScheme { ForwardEuler, SspRk2 };
 const char* to_string(TimeScheme scheme);
@@ -61,9 +54,7 @@ struct Gauge {
   double radius = 0.0;
 };
 
-struct ShallowWaterParameters {
-  /// Time step (s). 0 (default): `safety` times the largest stable step.
-  double dt = 0.0;
+struct ShallowWaterParameters : SolverParameters {
   /// Fraction of the largest stable time step used when dt is 0; in (0, 1].
   double safety = 0.8;
   double gravity = 9.81;
@@ -89,60 +80,37 @@ struct ShallowWaterParameters {
   /// Refuse dt above the CFL limit of the initial state (off only to study
   /// instabilities: the run then stops with a non-finite-state error).
   bool enforce_cfl = true;
-  /// Check the state for NaN/Inf after every step (one global reduction per step).
-  bool check_finite = true;
-  /// How kernel adjoints are assembled (Gather: bitwise reproducible for any rank/thread count).
-  AdjointForm adjoint_form = AdjointForm::Gather;
-  /// Process grid (zeros: chosen automatically). Ignored by the Decomposition constructors.
-  std::array<int, 3> ranks_per_dim{0, 0, 0};
 };
 
-class ShallowWaterSolver {
+class ShallowWaterSolver : public Solver {
  public:
-  /// Collective over the decomposition's communicator. Throws Error (on every
-  /// rank) for an unusable set-up: not 2D, a bad parameter, a dirichlet face, no
-  /// water, a dry water cell, a gauge without water, an unstable time step (the
-  /// message states the largest stable one).
-  ShallowWaterSolver(const mesh::Mesh& mesh, std::shared_ptr<const Decomposition> decomposition,
-                     ShallowWaterParameters params = {});
-  ShallowWaterSolver(const mesh::Mesh& mesh, MPI_Comm comm, ShallowWaterParameters params = {});
-  /// Reflective walls on every non-periodic face.
-  ShallowWaterSolver(const GridSpec& grid, MPI_Comm comm, ShallowWaterParameters params = {});
-  ShallowWaterSolver(const GridSpec& grid, std::shared_ptr<const Decomposition> decomposition,
-                     ShallowWaterParameters params = {});
-  ~ShallowWaterSolver();
-  ShallowWaterSolver(const ShallowWaterSolver&) = delete;
-  ShallowWaterSolver& operator=(const ShallowWaterSolver&) = delete;
+  /// Collective over the placement's communicator. Throws Error (on every rank)
+  /// for an unusable set-up: not 2D, a bad parameter, a dirichlet face, no water,
+  /// a dry water cell, a gauge without water, an unstable time step (the message
+  /// states the largest stable one). dt is in seconds.
+  /// A bare grid gets reflective walls on its non-periodic faces.
+  ShallowWaterSolver(const SolverDomain& domain, const SolverPlacement& placement, ShallowWaterParameters params = {});
 
-  static mesh::Mesh default_mesh(const GridSpec& grid);
   /// dt_max = 1 / (a (1/dx + 1/dy)) for a largest face speed a (m/s).
   static double largest_stable_dt(const GridSpec& grid, double face_speed);
 
-  // ---- the program and its variables ----
-  Program& program();
-  const Program& program() const;
-  const Decomposition& decomposition() const { return *dec_; }
-  std::shared_ptr<const Decomposition> decomposition_ptr() const { return dec_; }
-  const mesh::Mesh& mesh() const { return mesh_; }
-  const GridSpec& grid() const { return dec_->grid(); }
   const ShallowWaterParameters& parameters() const { return params_; }
-  Var state() const;              ///< (h, hu, hv)
-  Var bed() const;                ///< b
-  Var initial_elevation() const;  ///< eta0, input of the Initial section
-  Var water() const;              ///< 1 water, 0 land
-  Var gauge() const;              ///< weights G
-  const Field<double>& state_field() const;
-  const Field<double>& bed_field() const;
-  const Field<double>& water_field() const;
-  const Field<double>& gauge_field() const;
+  Var state() const { return U_; }                 ///< (h, hu, hv)
+  Var bed() const { return b_; }                   ///< b
+  Var initial_elevation() const { return eta0_; }  ///< eta0, input of the Initial section
+  Var water() const { return water_; }             ///< 1 water, 0 land
+  Var gauge() const { return G_; }                 ///< weights G
+  const Field<double>& state_field() const { return program().value(U_); }
+  const Field<double>& bed_field() const { return program().value(b_); }
+  const Field<double>& water_field() const { return program().value(water_); }
+  const Field<double>& gauge_field() const { return program().value(G_); }
   /// eta0 (live: the verification harness perturbs it; reset() reads it).
-  const Field<double>& initial_elevation_field() const;
+  const Field<double>& initial_elevation_field() const { return program().value(eta0_); }
   /// After gradient() or function(n).adjoint(): dJ/d(eta0) (no ghosts) and dJ/db
   /// (owned cells count; the ghost layers are scratch), both 1 component.
-  const Field<double>& gradient_initial_elevation() const;
-  const Field<double>& gradient_bed() const;
+  const Field<double>& gradient_initial_elevation() const { return program().adjoint(eta0_); }
+  const Field<double>& gradient_bed() const { return program().adjoint(b_); }
 
-  double dt() const { return dt_; }
   /// The largest stable time step of the initial state: 1 / max over water cells
   /// of (a_x/dx + a_y/dy), a the face-speed bound of the flux.
   double max_stable_dt() const { return dt_max_; }
@@ -153,8 +121,6 @@ class ShallowWaterSolver {
   double gauge_coverage() const { return gauge_coverage_; }
   /// The smoothing speed delta of the flux (m/s).
   double smoothing_speed() const { return delta_; }
-  std::int64_t steps_taken() const { return steps_; }
-  double time() const { return static_cast<double>(steps_) * dt_; }
 
   // ---- initial state ----
   /// New initial surface elevation; re-checks depth positivity and the CFL
@@ -163,15 +129,6 @@ class ShallowWaterSolver {
   void set_initial_elevation(const Field<double>& eta0);
   /// State = (eta0 - b, 0, 0) on water (0 on land), time 0, J = 0. Collective.
   void reset();
-
-  // ---- forward ----
-  /// One time step from the current state (collective). A NaN/Inf state throws
-  /// on every rank, naming the field, the step, the time and dt.
-  void step();
-  /// n steps from the current state; `after_step(steps_taken())` after each.
-  void run(int n, const std::function<void(std::int64_t)>& after_step = {});
-  /// J accumulated since the last reset().
-  double objective() const;
 
   // ---- diagnostics (collective) ----
   /// Writes the surface elevation h + b (eta_rest on land) into `eta` (1 component).
@@ -183,39 +140,33 @@ class ShallowWaterSolver {
   /// Largest |eta - eta_rest| over water cells (m).
   double max_elevation() const;
 
-  // ---- derivatives (from the initial state eta0; the solver's state is left where it was) ----
-  /// The map (eta0, b) -> (state after n steps, J) as a Problem (the
-  /// Differentiable the verification harness checks), reversed under `checkpointing`.
-  Problem function(int n, const Checkpointing& checkpointing = {});
-  /// dJ in direction (d_eta0, d_bed) over n steps; the final state's tangent goes
-  /// to `final_state_tangent` if valid. Directions: 1 component, any ghost width.
+  using Solver::tangent;
+  /// dJ in direction (d_eta0, d_bed) over n steps from the initial state; the
+  /// final state's tangent goes to `final_state_tangent` if valid. Directions: 1
+  /// component, any ghost width.
   double tangent(int n, const Field<double>& d_eta0, const Field<double>& d_bed,
                  const Field<double>& final_state_tangent = Field<double>());
-  /// n steps forward and the reverse sweep; gradients in gradient_initial_elevation()
-  /// and gradient_bed(). dJ/d(depth) = -dJ/db.
-  GradientResult gradient(int n, const Checkpointing& checkpointing = {});
 
-  /// A few lines for logs.
-  std::string describe() const;
-
-  class Impl;
+  std::string describe() const override;
 
  private:
   void build();
+  /// Land, water and the smoothing speed from the depth and the mask.
+  void set_bed_and_water();
+  void set_gauge_weights();
   void check_initial_state();
+  /// Runs the Diagnostics kernel on the current state into the fields below.
   void diagnostics() const;
 
-  mesh::Mesh mesh_;
   ShallowWaterParameters params_;
-  std::shared_ptr<const Decomposition> dec_;
-  std::unique_ptr<Impl> impl_;
-  double dt_ = 0.0;
+  Var U_, b_, eta0_, water_, G_, U1_, U2_, q_;
+  // Diagnostics outputs (1 component, no ghosts).
+  Field<double> eta_, anomaly_, depth_h_, dry_, rate_, speed_;
   double dt_max_ = 0.0;
   double max_speed_ = 0.0;
   double delta_ = 0.0;
   double gauge_coverage_ = 0.0;
   std::int64_t water_cells_ = 0;
-  std::int64_t steps_ = 0;
 };
 
 }  // namespace solvers

@@ -138,6 +138,36 @@ struct Update : Kernel<Inputs<3, 1, 1>, Outputs<3>> {
   }
 };
 
+/// Land and water from the still-water depth and the mask: bed = eta_rest -
+/// depth; water = 1 where the mask says water (> 0.5) and the depth is positive
+/// and at least min_depth, else 0; the depth of water cells (0 on land).
+/// Inputs: depth (1), mask (1). Outputs: bed, water, water depth.
+struct BedAndWater : Kernel<Inputs<1, 1>, Outputs<1, 1, 1>> {
+  static constexpr Stencil stencil = Stencil::point(2);
+  double eta_rest = 0.0;
+  double min_depth = 0.0;
+  template <class In, class Out>
+  KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
+    using S = typename In::scalar;
+    const double depth = undertow::value(in(0, 0, 0));
+    const bool wet = undertow::value(in(1, 0, 0)) > 0.5 && depth > 0.0 && depth >= min_depth;
+    out(0) = eta_rest - in(0, 0, 0);
+    out(1) = S(wet ? 1.0 : 0.0);
+    out(2) = wet ? S(in(0, 0, 0)) : S(0.0);
+  }
+};
+
+/// A field restricted to water: the value on water cells, 0 on land.
+/// Inputs: the field (1), water (1).
+struct OnWater : Kernel<Inputs<1, 1>, Outputs<1>> {
+  static constexpr Stencil stencil = Stencil::point(2);
+  template <class In, class Out>
+  KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
+    using S = typename In::scalar;
+    out(0) = undertow::value(in(1, 0, 0)) > 0.5 ? S(in(0, 0, 0)) : S(0.0);
+  }
+};
+
 /// Initial state from the surface elevation: U = (eta0 - b, 0, 0) on water, 0 on
 /// land. Inputs: eta0 (1), b (1), water (1).
 struct InitialState : Kernel<Inputs<1, 1, 1>, Outputs<3>> {

@@ -1,4 +1,4 @@
-// Helpers shared by the tests of the heat, advection and Burgers solvers.
+// Helpers shared by the tests of the solvers.
 #pragma once
 
 #include <cmath>

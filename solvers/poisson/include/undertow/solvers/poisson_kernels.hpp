@@ -1,4 +1,5 @@
-// DiffusionOperator<Dim>: the symmetric positive definite stencil operator
+// The Poisson solver's kernel (implicit heat uses it too). DiffusionOperator<Dim>: the symmetric positive definite
+// stencil operator
 //   A x = mass * x - scale * div(kappa grad x)
 // on a uniform cell-centred grid (5-point in 2D), written as an Undertow kernel
 // with inputs (x, kappa) and output A x, for `undertow::linear_solve`.
@@ -11,11 +12,13 @@
 // scale = dt.
 #pragma once
 
+#include "undertow/ad/math.hpp"
 #include "undertow/kernel/kernel.hpp"
 #include "undertow/kernel/stencil.hpp"
 
 namespace undertow {
 namespace solvers {
+namespace poisson {
 
 template <int Dim>
 struct DiffusionOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
@@ -44,5 +47,6 @@ struct DiffusionOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
   }
 };
 
+}  // namespace poisson
 }  // namespace solvers
 }  // namespace undertow

@@ -1,0 +1,73 @@
+// ImplicitHeatSolver: backward-Euler heat conduction
+//   (I - dt div(kappa grad)) u^{n+1} = u^n,   n = 0 .. steps-1,
+// one matrix-free CG solve per step inside an Undertow Program, with the gradient
+// of the terminal misfit J = w/2 sum (u^N - u_obs)^2 with respect to the initial
+// temperature u^0 and the conductivity kappa. The verbs are Solver's
+// (time/solver.hpp): gradient(n, checkpointing) reverses every step with one more
+// CG solve of the same symmetric operator (an implicit adjoint, not a reverse
+// through the iterations); every state kept by default, or revolve.
+//
+// The step program: exchange kappa, fill its boundary ghosts (zero gradient), copy
+// u into u_next (the CG's warm start: a deterministic initial guess), solve, copy
+// u_next into u. Boundaries from the mesh (mesh::scalar_fills: dirichlet fixes the
+// face temperature, wall/neumann/outflow are insulated); the default mesh holds
+// the temperature at 0 on every non-periodic face. Backward Euler is stable for
+// every dt > 0, so there is no limit to derive dt from: it must be given. The operator is Poisson's
+// (poisson_kernels.hpp) with a mass term; set-up in src/implicit_heat.cpp.
+#pragma once
+
+#include <string>
+
+#include "undertow/program/linear_solve.hpp"
+#include "undertow/time/solver.hpp"
+
+namespace undertow {
+namespace solvers {
+
+struct ImplicitHeatParameters : SolverParameters {
+  // dt (from SolverParameters) must be given: > 0.
+  /// Constant conductivity (> 0), unless `conductivity_function` or `conductivity_field` is given.
+  double conductivity = 1.0;
+  CellFunction conductivity_function;
+  /// Name of a mesh cell field holding the conductivity (Mesh constructors only).
+  std::string conductivity_field;
+  /// Initial temperature and observations; zero if empty.
+  CellFunction initial, observation;
+  /// Weight w of the misfit J = w/2 sum over cells of (u - u_obs)^2.
+  double misfit_weight = 1.0;
+  /// The CG solve of every step (tolerance, iteration cap, preconditioner).
+  LinearSolveOptions solve{};
+};
+
+class ImplicitHeatSolver : public Solver {
+ public:
+  /// Collective. Throws Error on every rank for dt <= 0 or an unknown mesh field.
+  /// A bare grid gets u = 0 (dirichlet) walls on its non-periodic faces.
+  ImplicitHeatSolver(const SolverDomain& domain, const SolverPlacement& placement, ImplicitHeatParameters params = {});
+
+  const ImplicitHeatParameters& parameters() const { return params_; }
+  Var temperature() const { return u_; }
+  Var conductivity() const { return kappa_; }
+  Var observation() const { return obs_; }
+  /// Inputs: set their owned cells (ghosts are filled by the program).
+  const Field<double>& temperature_field() const { return program().value(u_); }
+  const Field<double>& conductivity_field() const { return program().value(kappa_); }
+  const Field<double>& observation_field() const { return program().value(obs_); }
+  /// After gradient(): dJ/du_0 and dJ/dkappa.
+  const Field<double>& gradient_initial_temperature() const { return program().adjoint(u_); }
+  const Field<double>& gradient_conductivity() const { return program().adjoint(kappa_); }
+  /// Iterations and solves of the CG so far (forward and adjoint).
+  const LinearSolveStats& stats() const { return *stats_; }
+
+  std::string describe() const override;
+
+ private:
+  void build();
+
+  ImplicitHeatParameters params_;
+  Var u_, u_next_, kappa_, obs_;
+  std::shared_ptr<LinearSolveStats> stats_;
+};
+
+}  // namespace solvers
+}  // namespace undertow
