@@ -121,6 +121,24 @@ TEST_CASE("min_value, max_value and norm1 see every rank's cells and components"
   CHECK(max_value(f) == 2.0);
 }
 
+TEST_CASE("set_by_cell_center evaluates a function of the cell centre on every owned cell", "[field]") {
+  const GridSpec grid = GridSpec::rect(9, 7, {false, true}, {2.0, 1.4});
+  auto dec = Decomposition::create(grid, MPI_COMM_WORLD);
+  Field<double> f(dec, "f", 2, 1);
+  fill_all(f, -1.0);
+  set_by_cell_center(f, [](double x, double y, double z) { return 10.0 * x + y + z; });
+  const std::vector<double> all = gather_global(f);
+  const std::size_t cells = 9 * 7;
+  for (int c = 0; c < 2; ++c)
+    for (std::int64_t i = 0; i < 9; ++i)
+      for (std::int64_t j = 0; j < 7; ++j) {
+        const double expected = 10.0 * (i + 0.5) * (2.0 / 9) + (j + 0.5) * (1.4 / 7) + grid.center(2, 0);
+        CHECK(std::abs(all[c * cells + static_cast<std::size_t>(i * 7 + j)] - expected) <= 1e-14 * 20);
+      }
+  CHECK(min_value(f) > 0.0);  // every owned cell was set (the ghosts keep their -1)
+  CHECK_THROWS_WITH(set_by_cell_center(f, CellFunction()), Catch::Matchers::Contains("empty function for field 'f'"));
+}
+
 TEST_CASE("a NaN on one rank is counted on every rank", "[field][errors]") {
   auto dec = Decomposition::create(GridSpec::line(40), MPI_COMM_WORLD);
   Field<double> f(dec, "f");

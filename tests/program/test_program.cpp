@@ -59,6 +59,27 @@ TEST_CASE("boundary fills and their transposes pass the dot-product test", "[pro
   }
 }
 
+TEST_CASE("walls() sets the non-periodic faces; a fill with no condition is not recorded", "[program][boundary]") {
+  using Kind = FaceCondition::Kind;
+  const BoundaryConditions walls =
+      BoundaryConditions::walls(GridSpec::rect(8, 6, {true, false}), FaceCondition::dirichlet(3.0));
+  CHECK(walls.face[0][0].kind == Kind::None);
+  CHECK(walls.face[0][1].kind == Kind::None);
+  CHECK(walls.face[1][0].kind == Kind::Dirichlet);
+  CHECK(walls.face[1][1].value == 3.0);
+  CHECK(walls.face[2][0].kind == Kind::None);  // a 2D grid has no z faces
+  CHECK_FALSE(walls.empty());
+  const BoundaryConditions none =
+      BoundaryConditions::walls(GridSpec::rect(8, 6, {true, true}), FaceCondition::neumann());
+  CHECK(none.empty());
+  Program p(Decomposition::create(GridSpec::rect(8, 6, {true, true}), MPI_COMM_WORLD));
+  const Var u = p.add_state("u", 1, 1);
+  p.boundary(u, none);
+  CHECK_FALSE(p.has_operations(Section::Step));
+  p.exchange(u);
+  CHECK(p.has_operations(Section::Step));
+}
+
 TEST_CASE("Dirichlet ghosts make the face value exact, reflect flips the normal component", "[program][boundary]") {
   auto dec = Decomposition::create(GridSpec::line(12), MPI_COMM_WORLD);
   Field<double> f(dec, "f", 2, 1);
