@@ -80,21 +80,26 @@ std::string BoundarySpec::describe(int dim) const {
   return os.str();
 }
 
-BoundaryConditions scalar_fills(const BoundarySpec& spec, int dim) {
+BoundaryConditions boundary_fills(const BoundarySpec& spec, int dim, const WallReflection& reflection) {
   BoundaryConditions bc;
   for (int d = 0; d < dim; ++d) {
+    const int flipped = reflection.flipped[static_cast<std::size_t>(d)];
     for (int side = 0; side < 2; ++side) {
       const FaceBoundary& f = spec.at(d, side);
       switch (f.kind) {
         case BoundaryKind::Periodic:
           break;
+        case BoundaryKind::Wall:
+          bc.set(d, side, flipped >= 0 ? FaceCondition::reflect(flipped) : FaceCondition::neumann());
+          break;
         case BoundaryKind::Dirichlet:
           bc.set(d, side, FaceCondition::dirichlet(f.value));
           break;
-        case BoundaryKind::Wall:
         case BoundaryKind::Neumann:
-        case BoundaryKind::Outflow:
           bc.set(d, side, FaceCondition::neumann());
+          break;
+        case BoundaryKind::Outflow:
+          bc.set(d, side, FaceCondition::extrapolate());
           break;
       }
     }

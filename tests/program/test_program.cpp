@@ -42,20 +42,57 @@ TEST_CASE("boundary fills and their transposes pass the dot-product test", "[pro
     for (int ghost : {1, 2}) {
       INFO(dim << "D ghost " << ghost);
       auto dec = Decomposition::create(small_grid(dim, {false, dim == 3, false}), MPI_COMM_WORLD);
-      BoundaryConditions bc;
-      for (int d = 0; d < dim; ++d) {
-        if (dec->grid().periodic[d]) continue;
-        bc.set(d, 0, FaceCondition::dirichlet(0.0)).set(d, 1, FaceCondition::reflect(1));
+      // Every kind, on each side of each non-periodic dimension in turn.
+      const FaceCondition kinds[] = {FaceCondition::dirichlet(0.0), FaceCondition::reflect(1), FaceCondition::neumann(),
+                                     FaceCondition::extrapolate()};
+      for (int shift = 0; shift < 4; ++shift) {
+        BoundaryConditions bc;
+        for (int d = 0; d < dim; ++d) {
+          if (dec->grid().periodic[d]) continue;
+          bc.set(d, 0, kinds[(shift + d) % 4]).set(d, 1, kinds[(shift + d + 1) % 4]);
+        }
+        INFO(describe(bc, dim));
+        Field<double> x(dec, "x", 3, ghost), y(dec, "y", 3, ghost);
+        randomize_all(x, 11 + dec->rank());
+        randomize_all(y, 23 + dec->rank());
+        Field<double> bx = x.clone("Bx"), bty = y.clone("BTy");
+        apply_boundary(bx, bc, 3, 1, /*linear_only=*/true);
+        apply_boundary_transpose(bty, bc, 3);
+        const double lhs = dot_all(bx, y), rhs = dot_all(x, bty);
+        CHECK(std::abs(lhs - rhs) <= 1e-14 * std::sqrt(dot_all(bx, bx) * dot_all(y, y)));
       }
-      Field<double> x(dec, "x", 3, ghost), y(dec, "y", 3, ghost);
-      randomize_all(x, 11 + dec->rank());
-      randomize_all(y, 23 + dec->rank());
-      Field<double> bx = x.clone("Bx"), bty = y.clone("BTy");
-      apply_boundary(bx, bc, 3, 1, /*linear_only=*/true);
-      apply_boundary_transpose(bty, bc, 3);
-      const double lhs = dot_all(bx, y), rhs = dot_all(x, bty);
-      CHECK(std::abs(lhs - rhs) <= 1e-14 * std::sqrt(dot_all(bx, bx) * dot_all(y, y)));
     }
+  }
+}
+
+TEST_CASE("outflow extrapolates: every ghost layer is the cell next to the face", "[program][boundary]") {
+  auto dec = Decomposition::create(GridSpec::line(12), MPI_COMM_WORLD);
+  Field<double> f(dec, "f", 1, 3);
+  set_by_global_index<double>(f, [](int, std::int64_t i, std::int64_t, std::int64_t) { return 1.0 + double(i); });
+  apply_boundary(f, BoundaryConditions::all(FaceCondition::extrapolate()), 1, 1, false);
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.view());
+  const int g = 3, n = dec->owned_cells()[0];
+  for (int m = 1; m <= g; ++m) {
+    if (dec->at_boundary(0, 0)) CHECK(host(0, g - m, 0, 0) == 1.0);
+    if (dec->at_boundary(0, 1)) CHECK(host(0, g + n - 1 + m, 0, 0) == 12.0);
+  }
+}
+
+TEST_CASE("BoundaryConditions::all works on 1D and 2D grids", "[program][boundary]") {
+  for (int dim : {1, 2}) {
+    INFO(dim << "D");
+    auto dec = Decomposition::create(small_grid(dim, {false, false, false}), MPI_COMM_WORLD);
+    Program p(dec);
+    const Var u = p.add_state("u", 1, 1);
+    p.exchange(u);
+    p.boundary(u, BoundaryConditions::all(FaceCondition::dirichlet(1.0)));  // z (and y) faces: ignored
+    fill(p.value(u), 1.0);
+    p.run_forward(Section::Step);
+    // Dirichlet 1 next to a field of ones: every ghost is 1 as well.
+    auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.value(u).view());
+    bool all_ones = true;
+    for (std::size_t i = 0; i < host.span(); ++i) all_ones = all_ones && host.data()[i] == 1.0;
+    CHECK(all_ranks(all_ones));
   }
 }
 

@@ -32,6 +32,28 @@ inline double relative_difference(const std::vector<double>& a, const std::vecto
   return std::sqrt(diff / std::max(norm, 1e-300));
 }
 
+/// The gathered global arrays of `fields`, one after the other (a gradient with
+/// respect to several inputs as one vector). Collective.
+inline std::vector<double> gather_concatenated(const std::vector<undertow::Field<double>>& fields) {
+  std::vector<double> all;
+  for (const undertow::Field<double>& f : fields) {
+    const std::vector<double> part = undertow::gather_global(f);
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+/// The verification harness on `f` (dot-product and Taylor tests), the report
+/// shown if a check fails.
+inline void check_derivatives(undertow::Differentiable& f, const std::string& name) {
+  undertow::VerifyOptions options;
+  options.name = name;
+  const undertow::VerificationReport report = undertow::verify(f, options);
+  INFO(report.str());
+  CHECK(report.dot_passed);
+  CHECK(report.taylor_passed);
+}
+
 /// The number printed after `key` in `message` (e.g. "dt_max = "), NaN if absent.
 inline double number_after(const std::string& message, const std::string& key) {
   const auto pos = message.find(key);

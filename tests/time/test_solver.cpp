@@ -9,6 +9,7 @@
 #include <string>
 
 #include "program/test_kernels.hpp"
+#include "solvers/solver_test_util.hpp"
 #include "test_util.hpp"
 #include "undertow/core/format.hpp"
 
@@ -43,7 +44,7 @@ class DiffusionSolver : public Solver {
     undertow_test::Diffusion<2> kernel;
     kernel.dt_over_h2 = dt() / (h * h);
     p.exchange(u_);
-    p.boundary(u_, mesh::scalar_fills(mesh().boundary(), 2));
+    p.boundary(u_, mesh::boundary_fills(mesh().boundary(), 2));
     p.exchange(kappa_);
     p.boundary(kappa_, BoundaryConditions::walls(grid(), FaceCondition::neumann()));
     p.apply(kernel, {u_, kappa_}, {next_});
@@ -152,12 +153,7 @@ TEST_CASE("Solver: derivatives leave the solver where it was and agree with the 
   auto t = make(MPI_COMM_WORLD);
   {
     Problem f = t->function(n);
-    VerifyOptions options;
-    options.name = "Solver::function(4)";
-    const VerificationReport report = verify(f, options);
-    INFO(report.str());
-    CHECK(report.dot_passed);
-    CHECK(report.taylor_passed);
+    solver_test::check_derivatives(f, "Solver::function(4)");
   }
   // tangent() with the outputs dropped gives the Problem's dJ.
   Field<double> du = t->state().clone_layout("du");

@@ -6,7 +6,8 @@
 // operation; this is only the description). The set, defined in meshes/README.md,
 // with "mirror" = the interior cell as far inside the face as the ghost is outside:
 // periodic (copy from the opposite side: the halo exchange), wall (reflective:
-// ghost = mirror, and the velocity component normal to the face changes sign),
+// ghost = mirror, and the velocity component normal to the face changes sign;
+// which component that is, the solver says with a WallReflection),
 // dirichlet (the face carries `value`: ghost = 2*value - mirror), neumann (zero
 // normal gradient: ghost = mirror) and outflow (zero-order extrapolation: every
 // ghost = the interior cell next to the face). Periodic faces come in pairs,
@@ -71,13 +72,30 @@ struct BoundarySpec {
   bool operator!=(const BoundarySpec& o) const { return !(*this == o); }
 };
 
-/// The ghost fills of a scalar field (no velocity component) on the faces of a
-/// `dim`-dimensional grid: the one place where mesh kinds become fills. periodic:
-/// none (the halo exchange fills those ghosts); dirichlet(v): the face carries v;
-/// neumann and wall: zero normal gradient (nothing crosses the face); outflow:
-/// zero gradient. A solver whose physics gives a kind another meaning (a no-slip
-/// wall for a velocity) overrides those faces and says so in its documentation.
-BoundaryConditions scalar_fills(const BoundarySpec& spec, int dim);
+/// How a field reflects at a wall: the component that changes sign at the faces
+/// of each dimension (-1: none). The physics of the field decides, so a solver
+/// states it explicitly.
+struct WallReflection {
+  std::array<int, 3> flipped{-1, -1, -1};
+
+  /// A scalar (temperature, tracer): even reflection, zero normal gradient.
+  static WallReflection scalar() { return {}; }
+  /// A scalar that is itself a velocity in every direction (Burgers' u): odd
+  /// reflection, u = 0 on the wall.
+  static WallReflection velocity_scalar() { return {{0, 0, 0}}; }
+  /// A vector whose components first, first + 1, ... are the momenta (velocities)
+  /// along x, y, z (shallow water's (h, hu, hv): first = 1): the normal one flips.
+  static WallReflection momentum(int first) { return {{first, first + 1, first + 2}}; }
+};
+
+/// The ghost fills for the faces of a `dim`-dimensional grid: the one place where
+/// mesh kinds become fills, one meaning each (meshes/README.md). periodic: none
+/// (the halo exchange); wall: reflection (`reflection` says which component
+/// flips); dirichlet(v): the face carries v; neumann: zero normal gradient
+/// (mirror); outflow: zero-order extrapolation (every ghost = the cell next to the
+/// face). Dirichlet on a vector field sets every component's face value.
+BoundaryConditions boundary_fills(const BoundarySpec& spec, int dim,
+                                  const WallReflection& reflection = WallReflection::scalar());
 
 }  // namespace mesh
 }  // namespace undertow

@@ -5,10 +5,15 @@
 // offset, per component. This covers Neumann / zero-gradient (sign +1), Dirichlet
 // with face value g (sign -1, offset 2g: the linear interpolant is g at the face)
 // and reflective walls (sign +1, except -1 for the momentum component normal to the
-// face). Periodic faces are the halo exchange's business and are skipped. Faces are
-// filled x, then y, then z over the full extent of the other dimensions, ghosts
-// included, so corners are consistent; the transpose runs z, y, x and adds
-// sign * ghost_bar into the mirrored interior cell, then zeroes the ghost.
+// face). Extrapolation (outflow) instead copies the interior cell next to the face
+// into every ghost layer (zero-order extrapolation; identical to Neumann for one
+// ghost layer). Periodic faces are the halo exchange's business and are skipped;
+// so are faces of dimensions the grid does not use (they have no ghosts), so a
+// condition set there (BoundaryConditions::all on a 1D or 2D grid) is ignored.
+// Faces are filled x, then y, then z over the full extent of the other dimensions,
+// ghosts included, so corners are consistent; the transpose runs z, y, x and adds
+// sign * ghost_bar into the interior cell the ghost was filled from, then zeroes
+// the ghost.
 #pragma once
 
 #include <array>
@@ -20,7 +25,7 @@
 namespace undertow {
 
 struct FaceCondition {
-  enum class Kind { None, Neumann, Dirichlet, Reflect };
+  enum class Kind { None, Neumann, Dirichlet, Reflect, Extrapolate };
   Kind kind = Kind::None;
   double value = 0.0;         // Dirichlet face value
   int normal_component = -1;  // Reflect: the component that changes sign
@@ -29,12 +34,15 @@ struct FaceCondition {
   static FaceCondition neumann() { return {Kind::Neumann, 0.0, -1}; }
   static FaceCondition dirichlet(double value) { return {Kind::Dirichlet, value, -1}; }
   static FaceCondition reflect(int normal_component) { return {Kind::Reflect, 0.0, normal_component}; }
+  /// Every ghost layer = the interior cell next to the face (outflow).
+  static FaceCondition extrapolate() { return {Kind::Extrapolate, 0.0, -1}; }
 };
 
 /// One FaceCondition per face: face[d][0] lower, face[d][1] upper side of dimension d.
 struct BoundaryConditions {
   std::array<std::array<FaceCondition, 2>, 3> face{};
 
+  /// `c` on every face (those of dimensions the grid does not use are ignored).
   static BoundaryConditions all(FaceCondition c) {
     BoundaryConditions b;
     for (auto& dimension : b.face) dimension = {c, c};
@@ -69,7 +77,8 @@ void apply_boundary(const Field<double>& f, const BoundaryConditions& bc, int co
 void apply_boundary_transpose(const Field<double>& f_bar, const BoundaryConditions& bc, int components);
 
 /// Throws if the conditions cannot apply to `f` (a reflect component out of
-/// range, a condition on a periodic face, or owned cells fewer than ghosts at a wall).
+/// range, a condition on a periodic face, or owned cells fewer than ghosts at a
+/// mirrored wall).
 void check_boundary(const Field<double>& f, const BoundaryConditions& bc);
 
 std::string describe(const BoundaryConditions& bc, int dim);

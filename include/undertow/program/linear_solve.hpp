@@ -190,6 +190,9 @@ void linear_operator_diagonal(const K& kernel, const typename KernelApplication<
         if (fc.kind == FaceCondition::Kind::Neumann) s = 1.0;
         if (fc.kind == FaceCondition::Kind::Dirichlet) s = -1.0;
         if (fc.kind == FaceCondition::Kind::Reflect) s = c == fc.normal_component ? -1.0 : 1.0;
+        // Layer 1 of an extrapolation is the mirror cell: exact for radius-1
+        // stencils; wider ones get an approximate Jacobi diagonal (convergence only).
+        if (fc.kind == FaceCondition::Kind::Extrapolate) s = 1.0;
         signs.s[a][side][c] = s;
       }
     }

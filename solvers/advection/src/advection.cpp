@@ -145,8 +145,8 @@ void AdvectionSolver::build() {
   u_ = p.add_state("tracer", 1, ghost);
   obs_ = p.add_data("observation", 1, 0);
 
-  // dirichlet: an inflow value; every other wall zero-gradient (what flows out leaves).
-  const BoundaryConditions bc = mesh::scalar_fills(mesh().boundary(), g.dim);
+  // dirichlet: an inflow value; outflow extrapolates (what flows out leaves).
+  const BoundaryConditions bc = mesh::boundary_fills(mesh().boundary(), g.dim);
   std::vector<int> active;
   for (int d = 0; d < g.dim; ++d) {
     if (params_.velocity[static_cast<std::size_t>(d)] != 0.0) active.push_back(d);

@@ -115,15 +115,11 @@ void BurgersSolver::build() {
   if (params_.observation) set_observation(params_.observation);
   check_stability();
 
-  // The scalar fills, except that a wall is no-slip (u = 0 on the face): a
-  // zero-flux wall would let u pile up against it, since Burgers transports u itself.
-  BoundaryConditions bc_u = mesh::scalar_fills(mesh().boundary(), g.dim);
-  for (int d = 0; d < g.dim; ++d) {
-    for (int side = 0; side < 2; ++side) {
-      if (mesh().boundary().at(d, side).kind == mesh::BoundaryKind::Wall)
-        bc_u.set(d, side, FaceCondition::dirichlet(0.0));
-    }
-  }
+  // u is a velocity in every direction: a wall reflects it oddly (u = 0 on the
+  // face; an even reflection would let u pile up against the wall, since Burgers
+  // transports u itself).
+  const BoundaryConditions bc_u =
+      mesh::boundary_fills(mesh().boundary(), g.dim, mesh::WallReflection::velocity_scalar());
   p.exchange(u_);
   p.boundary(u_, bc_u);
   p.exchange(nu_);

@@ -76,7 +76,7 @@ void HeatSolver::build() {
   check_parameters();
 
   p.exchange(u_);
-  p.boundary(u_, mesh::scalar_fills(mesh().boundary(), g.dim));  // walls insulated, dirichlet fixes the face
+  p.boundary(u_, mesh::boundary_fills(mesh().boundary(), g.dim));  // walls insulated, dirichlet fixes the face
   p.exchange(kappa_);
   p.boundary(kappa_, BoundaryConditions::walls(g, FaceCondition::neumann()));  // kappa mirrored
   if (g.dim == 1) p.apply(heat_kernel<1>(g, dt()), {u_, kappa_}, {next_});

@@ -52,7 +52,7 @@ void ImplicitHeatSolver::build() {
   p.boundary(kappa_, BoundaryConditions::walls(grid, FaceCondition::neumann()));
   p.copy(u_next_, u_);
   LinearSolveOptions solve = params_.solve;
-  solve.boundary = mesh::scalar_fills(mesh().boundary(), grid.dim);
+  solve.boundary = mesh::boundary_fills(mesh().boundary(), grid.dim);
   solve.warm_start = true;
   if (solve.name.empty()) solve.name = "backward Euler step";
   if (grid.dim == 1) stats_ = linear_solve(p, backward_euler<1>(grid, dt()), u_next_, u_, {kappa_}, solve);

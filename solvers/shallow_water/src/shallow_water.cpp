@@ -27,32 +27,6 @@ namespace {
 
 constexpr int kGhost = 2;  // gather adjoints of the radius-1 update read 2 ghost layers
 
-/// The mesh's face kinds as fills of the state (h, hu, hv): a wall reflects (the
-/// normal momentum changes sign), neumann and outflow are zero gradient (waves
-/// leave); dirichlet has no meaning for this system and is refused.
-BoundaryConditions state_conditions(const mesh::BoundarySpec& spec) {
-  BoundaryConditions bc;
-  for (int d = 0; d < 2; ++d) {
-    for (int side = 0; side < 2; ++side) {
-      switch (spec.at(d, side).kind) {
-        case mesh::BoundaryKind::Periodic:
-          break;  // the halo exchange
-        case mesh::BoundaryKind::Wall:
-          bc.set(d, side, FaceCondition::reflect(d + 1));
-          break;
-        case mesh::BoundaryKind::Neumann:
-        case mesh::BoundaryKind::Outflow:
-          bc.set(d, side, FaceCondition::neumann());
-          break;
-        case mesh::BoundaryKind::Dirichlet:
-          throw Error("ShallowWaterSolver: face " + mesh::face_name(d, side) +
-                      " is 'dirichlet', which the solver does not support (use wall, outflow, neumann or periodic)");
-      }
-    }
-  }
-  return bc;
-}
-
 }  // namespace
 
 // ---- construction ----
@@ -92,7 +66,16 @@ void ShallowWaterSolver::build() {
     if (!std::isfinite(o.gauge.x) || !std::isfinite(o.gauge.y) || !std::isfinite(o.gauge.radius)) {
       throw Error("ShallowWaterSolver: the gauge position and radius must be finite");
     }
-    bc_state = state_conditions(mesh().boundary());
+    for (int d = 0; d < 2; ++d) {
+      for (int side = 0; side < 2; ++side) {
+        if (mesh().boundary().at(d, side).kind == mesh::BoundaryKind::Dirichlet) {
+          throw Error("ShallowWaterSolver: face " + mesh::face_name(d, side) +
+                      " is 'dirichlet', which the solver does not support (use wall, outflow, neumann or periodic)");
+        }
+      }
+    }
+    // Walls reflect (hu at x faces, hv at y faces change sign); outflow lets waves leave.
+    bc_state = mesh::boundary_fills(mesh().boundary(), 2, mesh::WallReflection::momentum(1));
   });
 
   Program& p = program();

@@ -33,10 +33,7 @@ std::unique_ptr<ImplicitHeatSolver> make_solver(MPI_Comm comm) {
 }
 
 std::vector<double> flatten_gradient(const ImplicitHeatSolver& heat) {
-  std::vector<double> g = gather_global(heat.gradient_initial_temperature());
-  const std::vector<double> gk = gather_global(heat.gradient_conductivity());
-  g.insert(g.end(), gk.begin(), gk.end());
-  return g;
+  return gather_concatenated({heat.gradient_initial_temperature(), heat.gradient_conductivity()});
 }
 
 }  // namespace
@@ -75,12 +72,7 @@ TEST_CASE("implicit heat: gradients wrt the initial temperature and kappa", "[im
   auto heat = make_solver(MPI_COMM_WORLD);
   {
     Problem f = heat->function(steps);
-    VerifyOptions vo;
-    vo.name = "implicit heat (u0, kappa) -> (u_n, J)";
-    const VerificationReport report = verify(f, vo);
-    INFO(report.str());
-    CHECK(report.dot_passed);
-    CHECK(report.taylor_passed);
+    check_derivatives(f, "implicit heat (u0, kappa) -> (u_n, J)");
   }
   // Solver::gradient gives the harness's adjoint (objective weight 1, no output weight).
   std::vector<double> harness;
@@ -90,9 +82,7 @@ TEST_CASE("implicit heat: gradients wrt the initial temperature and kappa", "[im
                                         heat->conductivity_field().clone_layout("gk")};
     Field<double> zero = heat->temperature_field().clone_layout("w");
     f.adjoint({zero}, 1.0, grads);
-    harness = gather_global(grads[0]);
-    const auto gk = gather_global(grads[1]);
-    harness.insert(harness.end(), gk.begin(), gk.end());
+    harness = gather_concatenated(grads);
   }
   const double j = heat->gradient(steps).objective;
   const std::vector<double> gradient = flatten_gradient(*heat);

@@ -27,8 +27,9 @@
 // dJ/du_0, the sensitivity of the final misfit to the initial tracer field (the
 // adjoint transports the misfit backwards along the flow, through the same
 // limiter branches the forward run took). Boundary conditions from a mesh:
-// periodic (halo exchange), dirichlet(value) (inflow value), anything else
-// zero-gradient (outflow). Verbs: Solver's (time/solver.hpp); kernel:
+// periodic (halo exchange), dirichlet(value) (inflow value), outflow (zero-order
+// extrapolation: both ghost layers of the radius-2 stencil copy the last cell),
+// wall and neumann (mirror). Verbs: Solver's (time/solver.hpp); kernel:
 // advection_kernels.hpp; set-up: src/advection.cpp. See docs/solvers.md.
 #pragma once
 
@@ -65,7 +66,7 @@ class AdvectionSolver : public Solver {
  public:
   /// Collective. Throws Error on every rank for an unstable time step (stating
   /// the largest stable one) or other bad parameters.
-  /// A bare grid gets outflow (zero-gradient) faces on its non-periodic faces.
+  /// A bare grid gets outflow (extrapolating) faces on its non-periodic faces.
   AdvectionSolver(const SolverDomain& domain, const SolverPlacement& placement, AdvectionParameters params = {});
 
   /// dt_max = min_d h_d / |a_d| over the dimensions with a_d != 0 (infinity if a = 0).

@@ -18,10 +18,11 @@
 // for the current state.
 //
 // Boundaries (mesh): periodic (halo exchange); dirichlet(value): u = value on the
-// face (ghost = 2 value - interior); wall: u = 0 on the face (no slip: dirichlet(0),
-// the odd reflection; a zero-flux wall would let u pile up against it without
-// bound, since Burgers transports u itself); neumann and outflow: zero gradient
-// (the flux f(u) leaves or enters freely).
+// face (ghost = 2 value - interior); wall: u = 0 on the face (u is a velocity in
+// every direction, so the reflective wall is the odd reflection,
+// WallReflection::velocity_scalar; an even one would let u pile up against it
+// without bound, since Burgers transports u itself); neumann: zero gradient;
+// outflow: zero-order extrapolation (the flux f(u) leaves or enters freely).
 // Objective: J = 1/2 sum_cells (u_N - observation)^2; gradients dJ/du_0 and
 // dJ/dnu (sensitivity to the viscosity in every cell), through Solver's verbs
 // (time/solver.hpp). Kernel: burgers_kernels.hpp; set-up: src/burgers.cpp.

@@ -25,7 +25,8 @@
 //
 // Boundary conditions come from a mesh::BoundarySpec: periodic (halo exchange),
 // wall and neumann (insulated: zero flux), dirichlet(value) (fixed face
-// temperature), outflow (treated as insulated). The conductivity is mirrored at
+// temperature), outflow (zero-order extrapolation), through
+// mesh::boundary_fills. The conductivity is mirrored at
 // non-periodic faces. See docs/solvers.md.
 #pragma once
 

@@ -9,8 +9,8 @@
 //
 // The step program: exchange kappa, fill its boundary ghosts (zero gradient), copy
 // u into u_next (the CG's warm start: a deterministic initial guess), solve, copy
-// u_next into u. Boundaries from the mesh (mesh::scalar_fills: dirichlet fixes the
-// face temperature, wall/neumann/outflow are insulated); the default mesh holds
+// u_next into u. Boundaries from the mesh (mesh::boundary_fills: dirichlet fixes the
+// face temperature, wall and neumann are insulated, outflow extrapolates); the default mesh holds
 // the temperature at 0 on every non-periodic face. Backward Euler is stable for
 // every dt > 0, so there is no limit to derive dt from: it must be given. The operator is Poisson's
 // (poisson_kernels.hpp) with a mass term; set-up in src/implicit_heat.cpp.

@@ -25,7 +25,8 @@
 // Land: cells whose mesh mask is 0 or whose still-water depth is below
 // `min_depth` are inactive, and the coastline is a reflective wall (no wetting and
 // drying: h > 0 in every water cell). Grid faces follow the mesh: wall ->
-// reflective, neumann/outflow -> zero gradient (waves leave), periodic -> halo
+// reflective (WallReflection::momentum(1)), neumann -> zero gradient, outflow ->
+// zero-order extrapolation (waves leave), periodic -> halo
 // exchange; dirichlet is refused. The time step is checked at construction against
 // the CFL condition of the initial state (global reductions: every rank agrees);
 // a larger one is refused with the largest stable step in the message. A NaN/Inf
