@@ -116,16 +116,17 @@ void Solver::check_time_step_request(double dt, double safety, const std::string
   }
 }
 
-double Solver::choose_time_step(double requested, double safety, double dt_max, const std::string& limit) const {
-  if (requested == 0.0 && !std::isfinite(dt_max)) {
+void Solver::choose_time_step(double requested, double safety, double dt_max, const std::string& limit, bool enforce) {
+  const double wanted = dt_ > 0.0 ? dt_ : requested;
+  if (enforce && wanted == 0.0 && !std::isfinite(dt_max)) {
     throw Error(name_ + ": there is no stability limit to derive a time step from (" + limit + "): give dt");
   }
-  const double dt = requested > 0.0 ? requested : safety * dt_max;
-  if (dt > dt_max * (1.0 + 1e-12)) {
+  const double dt = wanted > 0.0 ? wanted : safety * dt_max;
+  if (enforce && dt > dt_max * (1.0 + 1e-12)) {
     throw Error(name_ + ": the time step dt = " + format_number(dt) +
                 " is unstable; the largest stable time step is dt_max = " + format_down(dt_max) + " (" + limit + ")");
   }
-  return dt;
+  set_dt(dt, dt_max);
 }
 
 void Solver::check_mesh_field(const std::string& mesh_field) const {

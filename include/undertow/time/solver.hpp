@@ -153,10 +153,12 @@ class Solver {
   /// Error unless dt is finite and >= 0 (0: automatic) and `safety` (the fraction
   /// of the largest stable step, called `safety_name` in messages) lies in (0, 1].
   void check_time_step_request(double dt, double safety, const std::string& safety_name) const;
-  /// The dt to use: the requested one, else safety * dt_max (set_dt it). Throws (naming `limit`,
-  /// the formula of dt_max with its values) if dt exceeds dt_max, or if dt is 0
-  /// and dt_max infinite (nothing to derive a step from).
-  double choose_time_step(double requested, double safety, double dt_max, const std::string& limit) const;
+  /// Sets dt and its limit dt_max: the dt already chosen (the step program is
+  /// built with it, so it stays), else `requested`, else safety * dt_max. Unless
+  /// `enforce` is false, throws (naming `limit`, the formula of dt_max with its
+  /// values; nothing is changed) if dt exceeds dt_max, or if there is neither a
+  /// dt nor a finite dt_max to derive one from.
+  void choose_time_step(double requested, double safety, double dt_max, const std::string& limit, bool enforce = true);
   /// The named mesh field into `field` if `mesh_field` is non-empty, else f at the
   /// cell centres if f is set, else `constant`.
   void set_coefficient(const Field<double>& field, const std::string& mesh_field, const CellFunction& f,

@@ -107,7 +107,7 @@ void HeatSolver::check_parameters() {
       << format_number(kappa_max_) << ", h = (";
   for (int d = 0; d < grid().dim; ++d) why << (d ? ", " : "") << format_number(grid().spacing(d));
   why << ")";
-  set_dt(choose_time_step(dt() > 0.0 ? dt() : params_.dt, params_.safety, dt_max_, why.str()), dt_max_);
+  choose_time_step(params_.dt, params_.safety, dt_max_, why.str());
 }
 
 std::string HeatSolver::describe() const {

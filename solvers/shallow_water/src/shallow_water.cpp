@@ -220,17 +220,12 @@ void ShallowWaterSolver::check_initial_state() {
   const double rate = max_abs(rate_);
   max_speed_ = max_abs(speed_);
   dt_max_ = 1.0 / rate;
-  const double requested = dt() > 0 ? dt() : params_.dt;
-  if (!params_.enforce_cfl) {
-    set_dt(requested > 0 ? requested : params_.safety * dt_max_, dt_max_);
-    return;
-  }
   const GridSpec& g = grid();
-  set_dt(choose_time_step(requested, params_.safety, dt_max_,
-                          "the CFL condition of the initial state, max wave speed |u| + sqrt(g h) = " +
-                              format_number(max_speed_, 4) + " m/s, dx = " + format_number(g.spacing(0), 4) +
-                              " m, dy = " + format_number(g.spacing(1), 4) + " m; dt = 0 takes safety * that"),
-         dt_max_);
+  choose_time_step(params_.dt, params_.safety, dt_max_,
+                   "the CFL condition of the initial state, max wave speed |u| + sqrt(g h) = " +
+                       format_number(max_speed_, 4) + " m/s, dx = " + format_number(g.spacing(0), 4) +
+                       " m, dy = " + format_number(g.spacing(1), 4) + " m; dt = 0 takes safety * that",
+                   params_.enforce_cfl);
 }
 
 // ---- initial state ----
