@@ -25,7 +25,7 @@
 
 // Row loops: the written arrays alias no array read in the loop; GCC ignores
 // __restrict__ on local pointers, so say it with a pragma (as the library's row
-// loops do, include/undertow/kernel/row_assembly.hpp).
+// loops do, include/undertow/kernel/impl/row_assembly.hpp).
 #if !defined(UNDERTOW_BENCH_IVDEP)
 #if defined(__clang__)
 #define UNDERTOW_BENCH_IVDEP _Pragma("clang loop vectorize(assume_safety)")

@@ -271,8 +271,9 @@ std::int64_t ProgramPoint::memory_bytes() const {
   const Program& p = *setup_.program;
   std::int64_t bytes = 0, state_bytes = 0;
   for (int id = 0; id < p.variable_count(); ++id) {
-    const auto& v = p.var(Var{id});
-    bytes += field_bytes(v.value) + field_bytes(v.adjoint) + field_bytes(v.tangent);
+    const Var v{id};
+    bytes += field_bytes(p.value(v)) + field_bytes(p.adjoint(v));
+    if (p.tangent_directions() > 0) bytes += field_bytes(p.tangent(v));
   }
   for (const Field<double>& f : initial_states_) state_bytes += field_bytes(f);
   bytes += state_bytes * (1 + setup_.steps);  // the snapshot plus the adjoint's stored states

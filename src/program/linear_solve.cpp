@@ -288,8 +288,8 @@ LinearSolveBase::LinearSolveBase(Program& p, Var x, Var b, const std::vector<Var
       options_(options),
       form_(options.adjoint_form.value_or(p.options().adjoint_form)),
       stats_(std::make_shared<LinearSolveStats>()) {
-  const auto& xv = p.var(x);  // throws for a foreign handle
-  const auto& bv = p.var(b);
+  const auto& xv = variable(p, x);  // throws for a foreign handle
+  const auto& bv = variable(p, b);
   name_ = options_.name.empty() ? "solve for '" + xv.name + "'" : options_.name;
   stats_->name = name_;
   const std::string who = "linear_solve (" + name_ + "): ";
@@ -308,7 +308,7 @@ LinearSolveBase::LinearSolveBase(Program& p, Var x, Var b, const std::vector<Var
   }
   const int need = form_ == AdjointForm::Gather ? 2 * radius_ : radius_;
   for (std::size_t f = 0; f < coefficients.size(); ++f) {
-    const auto& cv = p.var(coefficients[f]);
+    const auto& cv = variable(p, coefficients[f]);
     if (coefficients[f].id == x.id) throw Error(who + "the unknown '" + xv.name + "' is also a coefficient");
     if (cv.value.ghost() < need) {
       throw Error(who + "coefficient '" + cv.name + "' has ghost width " + std::to_string(cv.value.ghost()) + "; the " +
@@ -352,7 +352,7 @@ std::string LinearSolveBase::describe(const Program& p) const {
 
 void LinearSolveBase::fill_direction_ghosts(Program& p, bool homogeneous) {
   if (radius_ == 0) return;
-  p.halo(direction_pattern_, radius_).exchange(d_);
+  halo(p, direction_pattern_, radius_).exchange(d_);
   apply_boundary(d_, options_.boundary, components_, 1, homogeneous);
 }
 
@@ -485,7 +485,7 @@ LinearSolveRecord LinearSolveBase::cg(Program& p, const Field<double>& rhs, cons
 
 void LinearSolveBase::fill_solution_ghosts(Program& p, const Field<double>& x) {
   if (x.ghost() == 0) return;
-  p.halo(HaloPattern::Box, x.ghost()).exchange(x);
+  halo(p, HaloPattern::Box, x.ghost()).exchange(x);
   apply_boundary(x, options_.boundary, components_, 1, false);
 }
 
@@ -497,9 +497,9 @@ void LinearSolveBase::primal_solve(Program& p) {
     checked_ = true;
   }
   prepare_preconditioner(p);
-  const auto& xv = p.var(x_);
+  const auto& xv = variable(p, x_);
   // Right side: b minus the lift of the Dirichlet values, K(E(0)).
-  copy(rhs_, p.var(b_).value);
+  copy(rhs_, variable(p, b_).value);
   if (has_dirichlet_offset(options_.boundary, p.decomposition().grid())) {
     fill_all(d_, 0.0);
     fill_direction_ghosts(p, false);
@@ -534,8 +534,8 @@ void LinearSolveBase::tangent(Program& p, int directions) {
   primal_solve(p);
   const auto t0 = std::chrono::steady_clock::now();
   ensure_tangent_scratch(directions);
-  auto& xv = p.var(x_);
-  const Field<double>& b_dot = p.var(b_).tangent;
+  auto& xv = variable(p, x_);
+  const Field<double>& b_dot = variable(p, b_).tangent;
   if (!coefficients_.empty()) coefficient_tangent(p, directions, solution_, zero_tangent_, product_tangent_);
   LinearSolveRecord total;
   for (int n = 0; n < directions; ++n) {
@@ -551,7 +551,7 @@ void LinearSolveBase::tangent(Program& p, int directions) {
   }
   if (xv.value.ghost() > 0) {
     // The ghost fill of x, linearised (as the exchange and boundary operations do).
-    p.halo(HaloPattern::Box, xv.value.ghost()).exchange(xv.tangent);
+    halo(p, HaloPattern::Box, xv.value.ghost()).exchange(xv.tangent);
     apply_boundary(xv.tangent, options_.boundary, components_, directions, true);
   }
   total.seconds = seconds_since(t0);
@@ -567,20 +567,20 @@ void LinearSolveBase::reverse(Program& p) {
   const auto t0 = std::chrono::steady_clock::now();
   bind(p, true);
   prepare_preconditioner(p);
-  auto& xv = p.var(x_);
+  auto& xv = variable(p, x_);
   const Field<double>& x_bar = xv.adjoint;
   if (xv.value.ghost() > 0) {
     // Transpose of the ghost fill of x in forward: boundary first, then exchange.
     apply_boundary_transpose(x_bar, options_.boundary, components_);
     if (xv.ghost_adjoint_pending) {
-      p.halo(HaloPattern::Box, xv.value.ghost()).exchange_adjoint(x_bar);
+      halo(p, HaloPattern::Box, xv.value.ghost()).exchange_adjoint(x_bar);
       xv.ghost_adjoint_pending = false;
     }
   }
   // A lambda = x_bar (A symmetric), b_bar += lambda, p_bar -= (dK/dp)^T lambda.
   copy(rhs_, x_bar);
   const LinearSolveRecord rec = cg(p, rhs_, iterate_, true, "adjoint");
-  axpy(p.var(b_).adjoint, 1.0, iterate_);
+  axpy(variable(p, b_).adjoint, 1.0, iterate_);
   if (!coefficients_.empty()) {
     block_update(d_, 0, 0.0, iterate_, 0, -1.0, components_);
     fill_all(x_bar_scratch_, 0.0);

@@ -82,20 +82,20 @@ class ExchangeOperation : public Operation {
     return v == v_ ? std::optional<HaloPattern>(pattern_) : std::nullopt;
   }
   void forward(Program& p) override {
-    auto& x = p.var(v_);
-    p.halo(pattern_, x.value.ghost()).exchange(x.value);
+    auto& x = variable(p, v_);
+    halo(p, pattern_, x.value.ghost()).exchange(x.value);
   }
   void tangent(Program& p, int) override {
-    auto& x = p.var(v_);
-    p.halo(pattern_, x.value.ghost()).exchange(x.value, x.tangent);  // one message
+    auto& x = variable(p, v_);
+    halo(p, pattern_, x.value.ghost()).exchange(x.value, x.tangent);  // one message
   }
   void reverse(Program& p) override {
-    auto& x = p.var(v_);
+    auto& x = variable(p, v_);
     if (!x.ghost_adjoint_pending) {
-      p.count_elided_exchange();  // gather adjoints leave no ghost contribution
+      count_elided_exchange(p);  // gather adjoints leave no ghost contribution
       return;
     }
-    p.halo(pattern_, x.value.ghost()).exchange_adjoint(x.adjoint);
+    halo(p, pattern_, x.value.ghost()).exchange_adjoint(x.adjoint);
     x.ghost_adjoint_pending = false;
   }
 
@@ -114,16 +114,16 @@ class BoundaryOperation : public Operation {
   bool reverse_needs_only_values() const override { return true; }
   bool fills_ghosts_only() const override { return true; }
   void forward(Program& p) override {
-    auto& x = p.var(v_);
+    auto& x = variable(p, v_);
     apply_boundary(x.value, bc_, x.value.components(), 1, false);
   }
   void tangent(Program& p, int directions) override {
-    auto& x = p.var(v_);
+    auto& x = variable(p, v_);
     apply_boundary(x.value, bc_, x.value.components(), 1, false);
     apply_boundary(x.tangent, bc_, x.value.components(), directions, true);
   }
   void reverse(Program& p) override {
-    auto& x = p.var(v_);
+    auto& x = variable(p, v_);
     apply_boundary_transpose(x.adjoint, bc_, x.value.components());
   }
 
@@ -140,14 +140,14 @@ class CopyOperation : public Operation {
   }
   std::vector<int> writes() const override { return {dst_}; }
   bool reverse_needs_only_values() const override { return true; }
-  void forward(Program& p) override { copy(p.var(dst_).value, p.var(src_).value); }
+  void forward(Program& p) override { copy(variable(p, dst_).value, variable(p, src_).value); }
   void tangent(Program& p, int) override {
-    copy(p.var(dst_).value, p.var(src_).value);
-    copy(p.var(dst_).tangent, p.var(src_).tangent);
+    copy(variable(p, dst_).value, variable(p, src_).value);
+    copy(variable(p, dst_).tangent, variable(p, src_).tangent);
   }
   void reverse(Program& p) override {
-    axpy(p.var(src_).adjoint, 1.0, p.var(dst_).adjoint);
-    fill(p.var(dst_).adjoint, 0.0);
+    axpy(variable(p, src_).adjoint, 1.0, variable(p, dst_).adjoint);
+    fill(variable(p, dst_).adjoint, 0.0);
   }
 
  private:
@@ -164,12 +164,12 @@ class AxpyOperation : public Operation {
   }
   std::vector<int> writes() const override { return {y_}; }
   bool reverse_needs_only_values() const override { return true; }
-  void forward(Program& p) override { axpy(p.var(y_).value, a_, p.var(x_).value); }
+  void forward(Program& p) override { axpy(variable(p, y_).value, a_, variable(p, x_).value); }
   void tangent(Program& p, int) override {
-    axpy(p.var(y_).value, a_, p.var(x_).value);
-    axpy(p.var(y_).tangent, a_, p.var(x_).tangent);
+    axpy(variable(p, y_).value, a_, variable(p, x_).value);
+    axpy(variable(p, y_).tangent, a_, variable(p, x_).tangent);
   }
-  void reverse(Program& p) override { axpy(p.var(x_).adjoint, a_, p.var(y_).adjoint); }
+  void reverse(Program& p) override { axpy(variable(p, x_).adjoint, a_, variable(p, y_).adjoint); }
 
  private:
   int y_, x_;
@@ -186,12 +186,12 @@ class ScaleOperation : public Operation {
   }
   std::vector<int> writes() const override { return {x_}; }
   bool reverse_needs_only_values() const override { return true; }
-  void forward(Program& p) override { scale(p.var(x_).value, a_); }
+  void forward(Program& p) override { scale(variable(p, x_).value, a_); }
   void tangent(Program& p, int) override {
-    scale(p.var(x_).value, a_);
-    scale(p.var(x_).tangent, a_);
+    scale(variable(p, x_).value, a_);
+    scale(variable(p, x_).tangent, a_);
   }
-  void reverse(Program& p) override { scale(p.var(x_).adjoint, a_); }
+  void reverse(Program& p) override { scale(variable(p, x_).adjoint, a_); }
 
  private:
   int x_;
@@ -208,22 +208,23 @@ class ObjectiveSumOperation : public Operation {
   }
   std::vector<int> writes() const override { return {}; }
   bool reverse_needs_only_values() const override { return true; }
-  void forward(Program& p) override { p.objective_ref() += w_ * sum(p.var(x_).value); }
+  void forward(Program& p) override { objective(p) += w_ * sum(variable(p, x_).value); }
   void tangent(Program& p, int directions) override {
     forward(p);
-    const auto& x = p.var(x_);
+    const auto& x = variable(p, x_);
     const int nc = x.value.components();
     for (int n = 0; n < directions; ++n) {
-      p.objective_tangent_ref()[static_cast<std::size_t>(n)] += w_ * sum_components(x.tangent, n * nc, (n + 1) * nc);
+      objective_tangent(p)[static_cast<std::size_t>(n)] += w_ * sum_components(x.tangent, n * nc, (n + 1) * nc);
     }
   }
   void reverse(Program& p) override {
     // The adjoint of a global sum is a broadcast: every owned cell gets w * J_bar
     // (of its seed).
-    auto v = p.var(x_).adjoint.view();
-    const SeedWeights add = seed_weights(p, w_, p.var(x_).value.components());
+    auto v = variable(p, x_).adjoint.view();
+    const SeedWeights add = seed_weights(p, w_, variable(p, x_).value.components());
     Kokkos::parallel_for(
-        "undertow::objective_sum_adjoint", owned_policy(p.var(x_).adjoint, 0, p.var(x_).adjoint.components()),
+        "undertow::objective_sum_adjoint",
+        owned_policy(variable(p, x_).adjoint, 0, variable(p, x_).adjoint.components()),
         KOKKOS_LAMBDA(int c, int i, int j, int k) { v(c, i, j, k) += add.of(c); });
   }
 
@@ -244,21 +245,21 @@ class ObjectiveMisfitOperation : public Operation {
   bool reverse_needs_only_values() const override { return true; }
   std::vector<int> reverse_reads() const override { return {x_, obs_}; }
   void forward(Program& p) override {
-    const auto& x = p.var(x_).value;
-    p.objective_ref() += 0.5 * w_ * misfit_dot_self(x, p.var(obs_).value);
+    const auto& x = variable(p, x_).value;
+    objective(p) += 0.5 * w_ * misfit_dot_self(x, variable(p, obs_).value);
   }
   void tangent(Program& p, int directions) override {
     forward(p);
-    const auto& x = p.var(x_);
+    const auto& x = variable(p, x_);
     for (int n = 0; n < directions; ++n) {
-      p.objective_tangent_ref()[static_cast<std::size_t>(n)] +=
-          w_ * misfit_dot(x.value, p.var(obs_).value, x.tangent, n * x.value.components());
+      objective_tangent(p)[static_cast<std::size_t>(n)] +=
+          w_ * misfit_dot(x.value, variable(p, obs_).value, x.tangent, n * x.value.components());
     }
   }
   void reverse(Program& p) override {
-    const Field<double>& x = p.recorded(x_);
-    const Field<double>& obs = p.recorded(obs_);
-    auto xv = x.view(), ov = obs.view(), bar = p.var(x_).adjoint.view();
+    const Field<double>& x = recorded(p, x_);
+    const Field<double>& obs = recorded(p, obs_);
+    auto xv = x.view(), ov = obs.view(), bar = variable(p, x_).adjoint.view();
     const int ox = obs.ghost(0) - x.ghost(0), oy = obs.ghost(1) - x.ghost(1), oz = obs.ghost(2) - x.ghost(2);
     const int nc = x.components();
     const SeedWeights scale_by = seed_weights(p, w_, nc);
@@ -281,12 +282,12 @@ class CheckFiniteOperation : public Operation {
   std::string describe(const Program& p) const override { return "check finite " + p.name(Var{v_}); }
   std::vector<int> writes() const override { return {}; }
   bool reverse_needs_only_values() const override { return true; }
-  void forward(Program& p) override { check(p, p.var(v_).value, ""); }
+  void forward(Program& p) override { check(p, variable(p, v_).value, ""); }
   void tangent(Program& p, int) override {
-    check(p, p.var(v_).value, "");
-    check(p, p.var(v_).tangent, " (tangent)");
+    check(p, variable(p, v_).value, "");
+    check(p, variable(p, v_).tangent, " (tangent)");
   }
-  void reverse(Program& p) override { check(p, p.var(v_).adjoint, " (adjoint)"); }
+  void reverse(Program& p) override { check(p, variable(p, v_).adjoint, " (adjoint)"); }
 
  private:
   static void check(const Program& p, const Field<double>& f, const char* what) {
@@ -316,7 +317,7 @@ Var Program::add_variable(const std::string& name, VarRole role, int components,
       if (v.name == name) throw Error("Program: variable '" + name + "' already exists");
     }
   });
-  Variable v;
+  ProgramVariable v;
   v.name = name;
   v.role = role;
   v.value = Field<double>(decomp_, name, components, ghost);
@@ -343,11 +344,11 @@ void Program::check_var(Var v, const char* what) const {
   }
 }
 
-Program::Variable& Program::var(Var v) {
+ProgramVariable& Program::var(Var v) {
   check_var(v, "variable");
   return vars_[static_cast<std::size_t>(v.id)];
 }
-const Program::Variable& Program::var(Var v) const {
+const ProgramVariable& Program::var(Var v) const {
   check_var(v, "variable");
   return vars_[static_cast<std::size_t>(v.id)];
 }

@@ -16,12 +16,15 @@
 #include "kernel/sw_update_case.hpp"
 #include "program/test_kernels.hpp"
 #include "test_util.hpp"
+#include "undertow/kernel/impl/cell_access.hpp"
+#include "undertow/kernel/impl/local_gradient.hpp"
 #include "undertow/solvers/advection_kernels.hpp"
 #include "undertow/solvers/burgers_kernels.hpp"
 #include "undertow/solvers/heat_kernels.hpp"
 #include "undertow/solvers/shallow_water_kernels.hpp"
 
 using namespace undertow;
+using namespace undertow::detail;  // the local reverse is an internal of the gather assembly
 
 namespace {
 

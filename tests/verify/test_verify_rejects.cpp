@@ -72,8 +72,8 @@ class MixedKernelOperation : public Operation {
   }
 
  private:
-  KernelOperation<Diffusion<2>> good_;
-  KernelOperation<DiffusionMissingOffset> broken_;
+  detail::KernelOperation<Diffusion<2>> good_;
+  detail::KernelOperation<DiffusionMissingOffset> broken_;
   bool broken_reverse_;
 };
 
@@ -86,12 +86,14 @@ class ExchangeWithoutTranspose : public Operation {
   std::optional<HaloPattern> exchange_pattern(int v) const override {
     return v == v_ ? std::optional<HaloPattern>(HaloPattern::Box) : std::nullopt;
   }
-  void forward(Program& p) override { p.halo(HaloPattern::Box, p.var(v_).value.ghost()).exchange(p.var(v_).value); }
-  void tangent(Program& p, int) override {
-    auto& x = p.var(v_);
-    p.halo(HaloPattern::Box, x.value.ghost()).exchange(x.value, x.tangent);
+  void forward(Program& p) override {
+    halo(p, HaloPattern::Box, variable(p, v_).value.ghost()).exchange(variable(p, v_).value);
   }
-  void reverse(Program& p) override { p.var(v_).ghost_adjoint_pending = false; }
+  void tangent(Program& p, int) override {
+    auto& x = variable(p, v_);
+    halo(p, HaloPattern::Box, x.value.ghost()).exchange(x.value, x.tangent);
+  }
+  void reverse(Program& p) override { variable(p, v_).ghost_adjoint_pending = false; }
 
  private:
   int v_;
@@ -103,12 +105,12 @@ class BoundaryFillAsTranspose : public Operation {
   BoundaryFillAsTranspose(Var v, const BoundaryConditions& bc) : v_(v.id), bc_(bc) {}
   std::string describe(const Program& p) const override { return "boundary " + p.name(Var{v_}) + " (mutant)"; }
   std::vector<int> writes() const override { return {v_}; }
-  void forward(Program& p) override { apply_boundary(p.var(v_).value, bc_, 1, 1, false); }
+  void forward(Program& p) override { apply_boundary(variable(p, v_).value, bc_, 1, 1, false); }
   void tangent(Program& p, int directions) override {
-    apply_boundary(p.var(v_).value, bc_, 1, 1, false);
-    apply_boundary(p.var(v_).tangent, bc_, 1, directions, true);
+    apply_boundary(variable(p, v_).value, bc_, 1, 1, false);
+    apply_boundary(variable(p, v_).tangent, bc_, 1, directions, true);
   }
-  void reverse(Program& p) override { apply_boundary(p.var(v_).adjoint, bc_, 1, 1, true); }
+  void reverse(Program& p) override { apply_boundary(variable(p, v_).adjoint, bc_, 1, 1, true); }
 
  private:
   int v_;
@@ -124,19 +126,19 @@ class MisfitWithoutObservationAdjoint : public Operation {
   std::vector<int> reverse_reads() const override { return {x_}; }
   void forward(Program& p) override {
     const Field<double> r = residual(p);
-    p.objective_ref() += 0.5 * w_ * dot(r, r);
+    objective(p) += 0.5 * w_ * dot(r, r);
   }
   void tangent(Program& p, int directions) override {
     if (directions != 1) throw Error("MisfitWithoutObservationAdjoint: one tangent direction only");
     forward(p);
-    p.objective_tangent_ref()[0] += w_ * dot(residual(p), p.var(x_).tangent);
+    objective_tangent(p)[0] += w_ * dot(residual(p), variable(p, x_).tangent);
   }
-  void reverse(Program& p) override { axpy(p.var(x_).adjoint, w_ * p.objective_adjoint(), p.recorded(x_)); }
+  void reverse(Program& p) override { axpy(variable(p, x_).adjoint, w_ * p.objective_adjoint(), recorded(p, x_)); }
 
  private:
   Field<double> residual(Program& p) const {
-    Field<double> r = p.var(x_).value.clone("residual");
-    axpy(r, -1.0, p.var(obs_).value);
+    Field<double> r = variable(p, x_).value.clone("residual");
+    axpy(r, -1.0, variable(p, obs_).value);
     return r;
   }
   int x_, obs_;

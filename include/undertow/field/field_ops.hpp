@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "undertow/core/error.hpp"
-#include "undertow/core/row_range.hpp"
+#include "undertow/core/impl/row_range.hpp"
 #include "undertow/field/field.hpp"
 
 namespace undertow {
@@ -25,7 +25,7 @@ inline Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<4>> policy(const Box& b, in
                                                            {components, b.hi[0], b.hi[1], b.hi[2]});
 }
 
-/// Rows of the owned box of f (unit-stride inner loops; see core/row_range.hpp).
+/// Rows of the owned box of f (unit-stride inner loops; see core/impl/row_range.hpp).
 template <class T>
 Rows owned_rows(const Field<T>& f) {
   const Box b = f.owned_box();

@@ -46,7 +46,7 @@
 #include "undertow/field/field.hpp"
 #include "undertow/kernel/impl/local_gather.hpp"
 #include "undertow/kernel/kernel.hpp"
-#include "undertow/kernel/row_assembly.hpp"
+#include "undertow/kernel/impl/row_assembly.hpp"
 
 namespace undertow {
 

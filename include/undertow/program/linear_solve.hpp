@@ -36,7 +36,7 @@
 #include "undertow/ad/dual.hpp"
 #include "undertow/core/error.hpp"
 #include "undertow/field/field.hpp"
-#include "undertow/kernel/cell_access.hpp"
+#include "undertow/kernel/impl/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
 #include "undertow/kernel/kernel_application.hpp"
 #include "undertow/program/boundary.hpp"
@@ -114,7 +114,7 @@ class LinearSolveBase : public Operation {
  protected:
   /// Binds the CG operator q = K(d, coefficients) (values, or the values recorded
   /// for the reverse sweep).
-  virtual void bind(Program& p, bool recorded) = 0;
+  virtual void bind(Program& p, bool use_recorded) = 0;
   /// q_ = K(d_) with the bound coefficients (d_'s ghosts already filled).
   virtual void apply_bound() = 0;
   /// diag = the diagonal of K composed with the homogeneous ghost fill.
@@ -161,14 +161,12 @@ class LinearSolveBase : public Operation {
   int scratch_directions_ = 0;
 };
 
-namespace detail {
 /// Mirror sign per axis, face and component (0: the ghost does not depend on x).
 /// At namespace scope: CUDA device lambdas cannot capture function-local types.
 template <int NC>
 struct MirrorSigns {
   double s[3][2][NC];
 };
-}  // namespace detail
 
 /// Owned cells of the Jacobi diagonal of K composed with the homogeneous ghost
 /// fill of `bc`: for every stencil offset whose (wrapped or mirrored) cell is the
@@ -255,10 +253,10 @@ class LinearSolveOperation : public LinearSolveBase {
   }
 
  protected:
-  void bind(Program& p, bool recorded) override {
+  void bind(Program& p, bool use_recorded) override {
     typename KernelApplication<K>::InputFields in;
     in[0] = direction();
-    for (int f = 1; f < K::num_inputs; ++f) in[f] = coefficient(p, f - 1, recorded);
+    for (int f = 1; f < K::num_inputs; ++f) in[f] = coefficient(p, f - 1, use_recorded);
     bound_.reset();
     bound_.emplace(kernel_, in, typename KernelApplication<K>::OutputFields{product()});
   }
@@ -271,7 +269,7 @@ class LinearSolveOperation : public LinearSolveBase {
     auto app = at(p, x_full, false);
     typename KernelApplication<K>::InputFields in_dot;
     in_dot[0] = x_zero_tangent;
-    for (int f = 1; f < K::num_inputs; ++f) in_dot[f] = p.var(coefficients_[f - 1]).tangent;
+    for (int f = 1; f < K::num_inputs; ++f) in_dot[f] = variable(p, coefficients_[f - 1]).tangent;
     const typename KernelApplication<K>::OutputFields out{out_dot};
     switch (directions) {
       case 1:
@@ -295,15 +293,15 @@ class LinearSolveOperation : public LinearSolveBase {
     auto app = at(p, x_full, true);
     typename KernelApplication<K>::InputFields in_bar;
     in_bar[0] = x_bar_scratch;
-    for (int f = 1; f < K::num_inputs; ++f) in_bar[f] = p.var(coefficients_[f - 1]).adjoint;
+    for (int f = 1; f < K::num_inputs; ++f) in_bar[f] = variable(p, coefficients_[f - 1]).adjoint;
     const int r = K::stencil.radius;
     if (form == AdjointForm::Gather && r > 0) {
       // The gather pulls w from neighbouring cells: a primal exchange of width r.
-      p.halo(K::stencil.shape == StencilShape::Box ? HaloPattern::Box : HaloPattern::Star, r).exchange(w);
+      halo(p, K::stencil.shape == StencilShape::Box ? HaloPattern::Box : HaloPattern::Star, r).exchange(w);
     }
     app.adjoint(typename KernelApplication<K>::OutputFields{w}, in_bar, form);
     if (form != AdjointForm::Gather && r > 0) {
-      for (int f = 1; f < K::num_inputs; ++f) p.var(coefficients_[f - 1]).ghost_adjoint_pending = true;
+      for (int f = 1; f < K::num_inputs; ++f) variable(p, coefficients_[f - 1]).ghost_adjoint_pending = true;
     }
   }
 
@@ -313,13 +311,13 @@ class LinearSolveOperation : public LinearSolveBase {
     for (int f = 0; f < K::num_inputs; ++f) c.push_back(K::input_components(f));
     return c;
   }
-  const Field<double>& coefficient(Program& p, int f, bool recorded) const {
-    return recorded ? p.recorded(coefficients_[f]) : p.var(coefficients_[f]).value;
+  const Field<double>& coefficient(Program& p, int f, bool use_recorded) const {
+    return use_recorded ? recorded(p, coefficients_[f]) : variable(p, coefficients_[f]).value;
   }
-  KernelApplication<K> at(Program& p, const Field<double>& x_full, bool recorded) const {
+  KernelApplication<K> at(Program& p, const Field<double>& x_full, bool use_recorded) const {
     typename KernelApplication<K>::InputFields in;
     in[0] = x_full;
-    for (int f = 1; f < K::num_inputs; ++f) in[f] = coefficient(p, f - 1, recorded);
+    for (int f = 1; f < K::num_inputs; ++f) in[f] = coefficient(p, f - 1, use_recorded);
     return KernelApplication<K>(kernel_, in, typename KernelApplication<K>::OutputFields{product()});
   }
   K kernel_;

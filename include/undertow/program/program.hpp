@@ -69,8 +69,20 @@ struct ProgramOptions {
 
 class Program;
 
+/// A program variable as operations see it: its fields and the state of its
+/// ghost adjoints. Users read values and adjoints through Program::value() and
+/// Program::adjoint().
+struct ProgramVariable {
+  std::string name;
+  VarRole role;
+  Field<double> value, adjoint, tangent;
+  bool ghost_adjoint_pending = false;  // ghost cells of `adjoint` hold contributions
+};
+
 /// One operation of a program. Library operations implement it; users normally
-/// never do.
+/// never do. The program's plumbing (variables by id, recorded values, halos,
+/// the running objective) is reachable from operations only, through the
+/// protected accessors below.
 class Operation {
  public:
   virtual ~Operation() = default;
@@ -95,6 +107,23 @@ class Operation {
   virtual void forward(Program& p) = 0;
   virtual void tangent(Program& p, int directions) = 0;
   virtual void reverse(Program& p) = 0;
+
+ protected:
+  /// Variable v of p (an Error for a handle that is not p's).
+  static ProgramVariable& variable(Program& p, Var v);
+  static const ProgramVariable& variable(const Program& p, Var v);
+  static ProgramVariable& variable(Program& p, int id) { return variable(p, Var{id}); }
+  static const ProgramVariable& variable(const Program& p, int id) { return variable(p, Var{id}); }
+  /// The value of variable `id` as the running operation saw it during the
+  /// recorded forward (its current value unless a later operation overwrote it).
+  static const Field<double>& recorded(const Program& p, int id);
+  /// The program's halo for a pattern and width (built once, shared by operations).
+  static Halo& halo(Program& p, HaloPattern pattern, int width);
+  /// The running objective, and its tangent per direction.
+  static double& objective(Program& p);
+  static std::vector<double>& objective_tangent(Program& p);
+  /// Counts a transposed exchange skipped (Program::elided_transposed_exchanges).
+  static void count_elided_exchange(Program& p);
 };
 
 class Program {
@@ -218,25 +247,13 @@ class Program {
   int variable_count() const { return static_cast<int>(vars_.size()); }
   /// Transposed exchanges skipped because no ghost contribution was pending.
   std::int64_t elided_transposed_exchanges() const { return elided_; }
-  void count_elided_exchange() { ++elided_; }
-
-  // ---- for operations ----
-  struct Variable {
-    std::string name;
-    VarRole role;
-    Field<double> value, adjoint, tangent;
-    bool ghost_adjoint_pending = false;  // ghost cells of `adjoint` hold contributions
-  };
-  Variable& var(Var v);
-  const Variable& var(Var v) const;
-  Variable& var(int id) { return var(Var{id}); }
-  /// The value of v as the current operation saw it during the recorded forward.
-  const Field<double>& recorded(int id) const;
-  Halo& halo(HaloPattern pattern, int width);
-  double& objective_ref() { return objective_; }
-  std::vector<double>& objective_tangent_ref() { return objective_tangent_; }
 
  private:
+  friend class Operation;  // its protected accessors are the operations' door in
+  ProgramVariable& var(Var v);
+  const ProgramVariable& var(Var v) const;
+  const Field<double>& recorded(int id) const;
+  Halo& halo(HaloPattern pattern, int width);
   // per operation: (variable id, snapshot field) for values a later op overwrites
   using Snapshots = std::vector<std::vector<std::pair<int, Field<double>>>>;
   struct Plan {
@@ -260,7 +277,7 @@ class Program {
 
   std::shared_ptr<const Decomposition> decomp_;
   ProgramOptions options_;
-  std::vector<Variable> vars_;
+  std::vector<ProgramVariable> vars_;
   std::array<std::vector<std::unique_ptr<Operation>>, 3> ops_;  // by Section
   std::array<Plan, 3> plans_;
   Section section_ = Section::Step;
@@ -277,9 +294,32 @@ class Program {
   int current_op_ = -1;
 };
 
+inline ProgramVariable& Operation::variable(Program& p, Var v) {
+  return p.var(v);
+}
+inline const ProgramVariable& Operation::variable(const Program& p, Var v) {
+  return p.var(v);
+}
+inline const Field<double>& Operation::recorded(const Program& p, int id) {
+  return p.recorded(id);
+}
+inline Halo& Operation::halo(Program& p, HaloPattern pattern, int width) {
+  return p.halo(pattern, width);
+}
+inline double& Operation::objective(Program& p) {
+  return p.objective_;
+}
+inline std::vector<double>& Operation::objective_tangent(Program& p) {
+  return p.objective_tangent_;
+}
+inline void Operation::count_elided_exchange(Program& p) {
+  ++p.elided_;
+}
+
 // ---------------------------------------------------------------------------
 // Kernel application as an operation.
 
+namespace detail {
 template <class K>
 class KernelOperation : public Operation {
  public:
@@ -294,7 +334,7 @@ class KernelOperation : public Operation {
     const int r = K::stencil.radius;
     if (form_ == AdjointForm::Gather) {
       for (int f = 0; f < K::num_inputs; ++f) {
-        const auto& v = p.var(in_[f]);
+        const auto& v = variable(p, in_[f]);
         if (v.value.ghost() < 2 * r) {
           throw Error("kernel input '" + v.name + "' has ghost width " + std::to_string(v.value.ghost()) +
                       "; the gather adjoint of a radius-" + std::to_string(r) + " stencil needs " +
@@ -330,8 +370,8 @@ class KernelOperation : public Operation {
     auto app = application(p, false);
     typename KernelApplication<K>::InputFields in_dot;
     typename KernelApplication<K>::OutputFields out_dot;
-    for (int f = 0; f < K::num_inputs; ++f) in_dot[f] = p.var(in_[f]).tangent;
-    for (int f = 0; f < K::num_outputs; ++f) out_dot[f] = p.var(out_[f]).tangent;
+    for (int f = 0; f < K::num_inputs; ++f) in_dot[f] = variable(p, in_[f]).tangent;
+    for (int f = 0; f < K::num_outputs; ++f) out_dot[f] = variable(p, out_[f]).tangent;
     with_width(directions, "tangent directions",
                [&](auto n) { app.template tangent<decltype(n)::value>(in_dot, out_dot); });
   }
@@ -342,23 +382,23 @@ class KernelOperation : public Operation {
     typename KernelApplication<K>::OutputFields out_bar;
     // Data variables are passive: no adjoint is computed or written for them.
     for (int f = 0; f < K::num_inputs; ++f) {
-      const auto& v = p.var(in_[f]);
+      const auto& v = variable(p, in_[f]);
       if (v.role != VarRole::Data) in_bar[f] = v.adjoint;
     }
-    for (int f = 0; f < K::num_outputs; ++f) out_bar[f] = p.var(out_[f]).adjoint;
+    for (int f = 0; f < K::num_outputs; ++f) out_bar[f] = variable(p, out_[f]).adjoint;
     const int r = K::stencil.radius;
     if (form_ == AdjointForm::Gather) {
       if (r > 0) {
         for (int f = 0; f < K::num_outputs; ++f) {
-          auto& o = p.var(out_[f]);
+          auto& o = variable(p, out_[f]);
           if (o.ghost_adjoint_pending) {
-            p.halo(HaloPattern::Box, o.adjoint.ghost()).exchange_adjoint(o.adjoint);
+            halo(p, HaloPattern::Box, o.adjoint.ghost()).exchange_adjoint(o.adjoint);
             o.ghost_adjoint_pending = false;
           }
         }
         // The neighbours' output adjoints, one message per neighbour for all outputs.
         const HaloPattern pattern = K::stencil.shape == StencilShape::Box ? HaloPattern::Box : HaloPattern::Star;
-        exchange_all(p.halo(pattern, r), out_bar, std::make_index_sequence<K::num_outputs>{});
+        exchange_all(halo(p, pattern, r), out_bar, std::make_index_sequence<K::num_outputs>{});
       }
       adjoint_seeds(app, out_bar, in_bar, AdjointForm::Gather, p.reverse_seeds());
       // Outputs were overwritten: their adjoint is now zero (ghost copies too).
@@ -366,7 +406,7 @@ class KernelOperation : public Operation {
     } else {
       adjoint_seeds(app, out_bar, in_bar, form_, p.reverse_seeds());
       for (int f = 0; f < K::num_inputs; ++f) {
-        if (r > 0 && in_bar[f].valid()) p.var(in_[f]).ghost_adjoint_pending = true;
+        if (r > 0 && in_bar[f].valid()) variable(p, in_[f]).ghost_adjoint_pending = true;
       }
       for (int f = 0; f < K::num_outputs; ++f) fill(out_bar[f], 0.0);
     }
@@ -402,11 +442,11 @@ class KernelOperation : public Operation {
     h.exchange(f[I]...);
   }
 
-  KernelApplication<K> application(Program& p, bool recorded) const {
+  KernelApplication<K> application(Program& p, bool use_recorded) const {
     typename KernelApplication<K>::InputFields in;
     typename KernelApplication<K>::OutputFields out;
-    for (int f = 0; f < K::num_inputs; ++f) in[f] = recorded ? p.recorded(in_[f]) : p.var(in_[f]).value;
-    for (int f = 0; f < K::num_outputs; ++f) out[f] = p.var(out_[f]).value;
+    for (int f = 0; f < K::num_inputs; ++f) in[f] = use_recorded ? recorded(p, in_[f]) : variable(p, in_[f]).value;
+    for (int f = 0; f < K::num_outputs; ++f) out[f] = variable(p, out_[f]).value;
     return KernelApplication<K>(kernel_, in, out);
   }
 
@@ -416,6 +456,7 @@ class KernelOperation : public Operation {
   std::array<int, K::num_inputs> in_{};
   std::array<int, K::num_outputs> out_{};
 };
+}  // namespace detail
 
 template <class K>
 void Program::apply(const K& kernel, const std::array<Var, K::num_inputs>& inputs,
@@ -425,8 +466,8 @@ void Program::apply(const K& kernel, const std::array<Var, K::num_inputs>& input
     check_var(v, "kernel output");
     if (var(v).role == VarRole::Data) throw Error("kernel output '" + var(v).name + "' is a Data variable");
   }
-  append(std::make_unique<KernelOperation<K>>(*this, kernel, inputs, outputs, form.value_or(options_.adjoint_form),
-                                              options_.local_derivative));
+  append(std::make_unique<detail::KernelOperation<K>>(*this, kernel, inputs, outputs,
+                                                      form.value_or(options_.adjoint_form), options_.local_derivative));
 }
 
 }  // namespace undertow

@@ -28,8 +28,8 @@
 
 #include "undertow/ad/local_reverse.hpp"
 #include "undertow/kernel/kernel.hpp"
-#include "undertow/kernel/local_gradient.hpp"
-#include "undertow/kernel/row_assembly.hpp"
+#include "undertow/kernel/impl/local_gradient.hpp"
+#include "undertow/kernel/impl/row_assembly.hpp"
 
 namespace undertow::detail {
 

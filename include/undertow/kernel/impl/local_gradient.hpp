@@ -12,17 +12,15 @@
 #include <Kokkos_Core.hpp>
 
 #include "undertow/ad/local_reverse.hpp"
-#include "undertow/kernel/cell_access.hpp"
+#include "undertow/kernel/impl/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
 
-namespace undertow {
+namespace undertow::detail {
 
-namespace detail {
 // By value, as check_stencil: a reference would odr-use the kernel's static member.
 KOKKOS_INLINE_FUNCTION int stencil_index(Stencil s, int di, int dj, int dk) {
   return s.index(di, dj, dk);
 }
-}  // namespace detail
 
 /// Entries of g per cell: every stencil offset times every input value.
 template <class K>
@@ -91,4 +89,4 @@ KOKKOS_INLINE_FUNCTION bool local_gradient(const KernelData<K>& data, const Inde
   return local_reverse<Cap, K>(data.kernel, in, tape, out_bar, g);
 }
 
-}  // namespace undertow
+}  // namespace undertow::detail

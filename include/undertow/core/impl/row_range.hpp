@@ -6,7 +6,7 @@
 // dimension (one work item = a chunk of one row) gives the compiler a plain inner
 // loop it can vectorise, where a Rank<3>/<4> MDRange on a 2D grid gets Kokkos'
 // default 2 x 2 x 1 tiles and pays their bookkeeping every 4 cells (measured in
-// docs/benchmarks.md). Kernel assemblies (kernel/row_assembly.hpp) and whole-field
+// docs/benchmarks.md). Kernel assemblies (kernel/impl/row_assembly.hpp) and whole-field
 // operations (field/field_ops.hpp) use it.
 #pragma once
 

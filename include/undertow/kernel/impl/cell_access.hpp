@@ -29,7 +29,7 @@
 #endif
 #endif
 
-namespace undertow {
+namespace undertow::detail {
 
 using FieldView = Kokkos::View<double****, Kokkos::LayoutRight, MemSpace>;
 
@@ -75,7 +75,6 @@ KernelData<K> make_kernel_data(const K& kernel, const std::array<Field<double>, 
   return data;
 }
 
-namespace detail {
 // The stencil by value: a reference would odr-use the kernel's static constexpr
 // member, a host variable that device code cannot address.
 KOKKOS_INLINE_FUNCTION void check_stencil(Stencil s, int di, int dj, int dk) {
@@ -88,7 +87,6 @@ KOKKOS_INLINE_FUNCTION void check_stencil(Stencil s, int di, int dj, int dk) {
   (void)dk;
 #endif
 }
-}  // namespace detail
 
 template <class K>
 struct SeededInput {
@@ -118,4 +116,4 @@ struct CellOutput {
   KOKKOS_INLINE_FUNCTION S& comp(int f, int c) { return v[K::output_slot(f, c)]; }
 };
 
-}  // namespace undertow
+}  // namespace undertow::detail

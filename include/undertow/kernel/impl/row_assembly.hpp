@@ -26,10 +26,10 @@
 #include <cstdint>
 
 #include "undertow/ad/dual.hpp"
-#include "undertow/core/row_range.hpp"
+#include "undertow/core/impl/row_range.hpp"
 #include "undertow/core/types.hpp"
 #include "undertow/field/field.hpp"
-#include "undertow/kernel/cell_access.hpp"
+#include "undertow/kernel/impl/cell_access.hpp"
 #include "undertow/kernel/kernel.hpp"
 
 namespace undertow::detail {
