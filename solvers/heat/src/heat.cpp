@@ -13,7 +13,7 @@ namespace undertow {
 namespace solvers {
 
 HeatSolver::HeatSolver(const SolverDomain& domain, const SolverPlacement& placement, HeatParameters params)
-    : Solver("HeatSolver", domain.mesh(mesh::FaceBoundary::neumann(), "heat"), placement, params),
+    : ConductionSolver("HeatSolver", domain.mesh(mesh::FaceBoundary::neumann(), "heat"), placement, params),
       params_(std::move(params)) {
   build();
 }
@@ -26,14 +26,6 @@ double HeatSolver::largest_stable_dt(const GridSpec& grid, double kappa_max) {
 
 double HeatSolver::max_stable_dt() const {
   return largest_stable_dt(grid(), max_abs(conductivity_field()));
-}
-
-void HeatSolver::set_temperature(const Field<double>& f) {
-  copy(temperature_field(), f);
-}
-
-void HeatSolver::set_observation(const Field<double>& f) {
-  copy(observation_field(), f);
 }
 
 void HeatSolver::set_conductivity(const CellFunction& f) {
@@ -64,15 +56,9 @@ void HeatSolver::build() {
   Program& p = program();
   const GridSpec& g = grid();
   const int ghost = 2;  // radius-1 stencil: gather adjoints read 2 layers
-  u_ = p.add_state("temperature", 1, ghost);
-  kappa_ = p.add_parameter("conductivity", 1, ghost);
+  add_conduction_variables(ghost);
   next_ = p.add_temporary("temperature_next", 1, ghost);
-  obs_ = p.add_data("observation", 1, 0);
-
-  set_coefficient(conductivity_field(), params_.conductivity_field, params_.conductivity_function,
-                  params_.conductivity);
-  if (params_.initial) set_temperature(params_.initial);
-  if (params_.observation) set_observation(params_.observation);
+  set_conduction_fields(params_);
   check_parameters();
 
   p.exchange(u_);

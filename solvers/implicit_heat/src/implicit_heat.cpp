@@ -26,7 +26,8 @@ poisson::DiffusionOperator<Dim> backward_euler(const GridSpec& grid, double dt) 
 
 ImplicitHeatSolver::ImplicitHeatSolver(const SolverDomain& domain, const SolverPlacement& placement,
                                        ImplicitHeatParameters params)
-    : Solver("ImplicitHeatSolver", domain.mesh(mesh::FaceBoundary::dirichlet(0.0), "implicit_heat"), placement, params),
+    : ConductionSolver("ImplicitHeatSolver", domain.mesh(mesh::FaceBoundary::dirichlet(0.0), "implicit_heat"),
+                       placement, params),
       params_(std::move(params)) {
   build();
 }
@@ -44,10 +45,8 @@ void ImplicitHeatSolver::build() {
   set_dt(params_.dt);
   Program& p = program();
   const GridSpec& grid = this->grid();
-  u_ = p.add_state("temperature", 1, 1);
+  add_conduction_variables(1);
   u_next_ = p.add_temporary("temperature_next", 1, 1);
-  kappa_ = p.add_parameter("conductivity", 1, 2);  // ghost 2: the gather adjoint of a radius-1 stencil
-  obs_ = p.add_data("observation");
   p.exchange(kappa_);
   p.boundary(kappa_, BoundaryConditions::walls(grid, FaceCondition::neumann()));
   p.copy(u_next_, u_);
@@ -65,10 +64,7 @@ void ImplicitHeatSolver::build() {
   p.set_section(Section::Step);
   set_problem_variables({u_, kappa_}, {u_});
 
-  set_coefficient(conductivity_field(), params_.conductivity_field, params_.conductivity_function,
-                  params_.conductivity);
-  if (params_.initial) set_by_cell_center(temperature_field(), params_.initial);
-  if (params_.observation) set_by_cell_center(observation_field(), params_.observation);
+  set_conduction_fields(params_);
 }
 
 std::string ImplicitHeatSolver::describe() const {

@@ -28,18 +28,13 @@ struct BurgersKernel : Kernel<Inputs<1, 1>, Outputs<1>> {
     const S u0 = in(0, 0, 0, 0);
     const S n0 = in(1, 0, 0, 0);
     S change = 0.0;
-    UNDERTOW_UNROLL
-    for (int d = 0; d < Dim; ++d) {
-      UNDERTOW_UNROLL
-      for (int s = -1; s <= 1; s += 2) {
-        const int di = d == 0 ? s : 0, dj = d == 1 ? s : 0, dk = d == 2 ? s : 0;
-        const S un = in(0, di, dj, dk);
-        const S nf = 0.5 * (n0 + in(1, di, dj, dk));
-        // Face flux in the +d direction, from (left, right) states; out of the cell through the + face.
-        const S flux = s > 0 ? rusanov(u0, un) : rusanov(un, u0);
-        change += (s > 0 ? -dt_h[d] : dt_h[d]) * flux + dt_h2[d] * nf * (un - u0);
-      }
-    }
+    for_each_face<Dim>([&](auto face) UNDERTOW_INLINE_LAMBDA {
+      const S un = in(0, face.di, face.dj, face.dk);
+      const S nf = 0.5 * (n0 + in(1, face.di, face.dj, face.dk));
+      // Face flux in the +d direction, from (left, right) states; out of the cell through the + face.
+      const S flux = face.s > 0 ? rusanov(u0, un) : rusanov(un, u0);
+      change += (face.s > 0 ? -dt_h[face.d] : dt_h[face.d]) * flux + dt_h2[face.d] * nf * (un - u0);
+    });
     out(0) = u0 + change;
   }
 };

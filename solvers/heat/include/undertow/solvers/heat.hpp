@@ -32,28 +32,17 @@
 
 #include <string>
 
-#include "undertow/time/solver.hpp"
+#include "undertow/solvers/conduction.hpp"
 
 namespace undertow {
 namespace solvers {
 
-struct HeatParameters : SolverParameters {
+struct HeatParameters : ConductionParameters {
   /// Fraction of the largest stable time step used when dt is 0; in (0, 1].
   double safety = 0.9;
-  /// Constant conductivity, used unless `conductivity_function` or
-  /// `conductivity_field` is given. Must be > 0.
-  double conductivity = 1.0;
-  /// kappa(x, y, z) at cell centres (> 0 everywhere).
-  CellFunction conductivity_function;
-  /// Name of a cell field of the mesh holding the conductivity (Mesh constructors only).
-  std::string conductivity_field;
-  /// Initial temperature u_0(x, y, z); zero if empty.
-  CellFunction initial;
-  /// Observations for the misfit objective; zero if empty.
-  CellFunction observation;
 };
 
-class HeatSolver : public Solver {
+class HeatSolver : public ConductionSolver {
  public:
   /// Collective over the placement's communicator. Throws Error (on every rank)
   /// for a bad parameter: a non-positive conductivity, an unstable time step
@@ -65,23 +54,10 @@ class HeatSolver : public Solver {
   static double largest_stable_dt(const GridSpec& grid, double kappa_max);
 
   const HeatParameters& parameters() const { return params_; }
-  Var temperature() const { return u_; }
-  Var conductivity() const { return kappa_; }
-  Var observation() const { return obs_; }
-  const Field<double>& temperature_field() const { return program().value(u_); }
-  const Field<double>& conductivity_field() const { return program().value(kappa_); }
-  const Field<double>& observation_field() const { return program().value(obs_); }
-  /// After gradient() or function(n).adjoint(): dJ/du_0 and dJ/dkappa.
-  const Field<double>& gradient_initial_temperature() const { return program().adjoint(u_); }
-  const Field<double>& gradient_conductivity() const { return program().adjoint(kappa_); }
 
   /// Largest stable time step for the conductivity currently held (collective).
   double max_stable_dt() const;
 
-  void set_temperature(const CellFunction& f) { set_by_cell_center(temperature_field(), f); }
-  void set_temperature(const Field<double>& f);
-  void set_observation(const CellFunction& f) { set_by_cell_center(observation_field(), f); }
-  void set_observation(const Field<double>& f);
   /// Sets kappa and re-checks positivity and the time step (collective; throws on every rank).
   void set_conductivity(const CellFunction& f);
   void set_conductivity(const Field<double>& f);
@@ -102,7 +78,7 @@ class HeatSolver : public Solver {
   void check_parameters();
 
   HeatParameters params_;
-  Var u_, kappa_, next_, obs_;
+  Var next_;
   double dt_max_ = 0.0, kappa_max_ = 0.0, kappa_min_ = 0.0;
 };
 

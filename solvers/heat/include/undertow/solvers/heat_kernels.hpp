@@ -21,18 +21,13 @@ struct HeatKernel : Kernel<Inputs<1, 1>, Outputs<1>> {
     const S u0 = in(0, 0, 0, 0);
     const S k0 = in(1, 0, 0, 0);
     S change = 0.0;
-    UNDERTOW_UNROLL
-    for (int d = 0; d < Dim; ++d) {
-      UNDERTOW_UNROLL
-      for (int s = -1; s <= 1; s += 2) {
-        const int di = d == 0 ? s : 0, dj = d == 1 ? s : 0, dk = d == 2 ? s : 0;
-        const S kn = in(1, di, dj, dk);
-        // Harmonic mean of the two cells' conductivities (Dual values round as
-        // double values do: tangent runs reproduce the primal values bitwise).
-        const S kf = 2.0 * k0 * kn / (k0 + kn);
-        change += c[d] * kf * (in(0, di, dj, dk) - u0);
-      }
-    }
+    for_each_face<Dim>([&](auto face) UNDERTOW_INLINE_LAMBDA {
+      const S kn = in(1, face.di, face.dj, face.dk);
+      // Harmonic mean of the two cells' conductivities (Dual values round as
+      // double values do: tangent runs reproduce the primal values bitwise).
+      const S kf = 2.0 * k0 * kn / (k0 + kn);
+      change += c[face.d] * kf * (in(0, face.di, face.dj, face.dk) - u0);
+    });
     out(0) = u0 + change;
   }
 };

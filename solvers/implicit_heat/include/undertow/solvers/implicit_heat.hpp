@@ -19,43 +19,26 @@
 #include <string>
 
 #include "undertow/program/linear_solve.hpp"
-#include "undertow/time/solver.hpp"
+#include "undertow/solvers/conduction.hpp"
 
 namespace undertow {
 namespace solvers {
 
-struct ImplicitHeatParameters : SolverParameters {
+struct ImplicitHeatParameters : ConductionParameters {
   // dt (from SolverParameters) must be given: > 0.
-  /// Constant conductivity (> 0), unless `conductivity_function` or `conductivity_field` is given.
-  double conductivity = 1.0;
-  CellFunction conductivity_function;
-  /// Name of a mesh cell field holding the conductivity (Mesh constructors only).
-  std::string conductivity_field;
-  /// Initial temperature and observations; zero if empty.
-  CellFunction initial, observation;
   /// Weight w of the misfit J = w/2 sum over cells of (u - u_obs)^2.
   double misfit_weight = 1.0;
   /// The CG solve of every step (tolerance, iteration cap, preconditioner).
   LinearSolveOptions solve{};
 };
 
-class ImplicitHeatSolver : public Solver {
+class ImplicitHeatSolver : public ConductionSolver {
  public:
   /// Collective. Throws Error on every rank for dt <= 0 or an unknown mesh field.
   /// A bare grid gets u = 0 (dirichlet) walls on its non-periodic faces.
   ImplicitHeatSolver(const SolverDomain& domain, const SolverPlacement& placement, ImplicitHeatParameters params = {});
 
   const ImplicitHeatParameters& parameters() const { return params_; }
-  Var temperature() const { return u_; }
-  Var conductivity() const { return kappa_; }
-  Var observation() const { return obs_; }
-  /// Inputs: set their owned cells (ghosts are filled by the program).
-  const Field<double>& temperature_field() const { return program().value(u_); }
-  const Field<double>& conductivity_field() const { return program().value(kappa_); }
-  const Field<double>& observation_field() const { return program().value(obs_); }
-  /// After gradient(): dJ/du_0 and dJ/dkappa.
-  const Field<double>& gradient_initial_temperature() const { return program().adjoint(u_); }
-  const Field<double>& gradient_conductivity() const { return program().adjoint(kappa_); }
   /// Iterations and solves of the CG so far (forward and adjoint).
   const LinearSolveStats& stats() const { return *stats_; }
 
@@ -65,7 +48,7 @@ class ImplicitHeatSolver : public Solver {
   void build();
 
   ImplicitHeatParameters params_;
-  Var u_, u_next_, kappa_, obs_;
+  Var u_next_;
   std::shared_ptr<LinearSolveStats> stats_;
 };
 
