@@ -77,24 +77,28 @@ int main(int argc, char** argv) {
     }
 
     // 2-3. The step program.
-    undertow::Program program(dec);
-    const auto u = program.add_state("temperature", 1, 2);
+    // [doc:variables]
+    undertow::Program program(dec);                         // dec: shared_ptr<const Decomposition>
+    const auto u = program.add_state("temperature", 1, 2);  // name, components, ghost width
     const auto kappa = program.add_parameter("conductivity", 1, 2);
     const auto next = program.add_temporary("temperature_next", 1, 2);
     const auto observed = program.add_data("observed");
+    // [doc:variables end]
+    // [doc:operations]
     undertow::BoundaryConditions walls;
     walls.set(0, 0, undertow::FaceCondition::dirichlet(1.0)).set(0, 1, undertow::FaceCondition::neumann());
     undertow::BoundaryConditions insulated;
     insulated.set(0, 0, undertow::FaceCondition::neumann()).set(0, 1, undertow::FaceCondition::neumann());
-    program.exchange(u);
-    program.boundary(u, walls);
+    program.exchange(u);         // halo exchange of the whole ghost layer (Box)
+    program.boundary(u, walls);  // ghost cells beyond the walls
     program.exchange(kappa);
     program.boundary(kappa, insulated);
     program.apply(NonlinearDiffusion{}, {u, kappa}, {next});
     program.copy(u, next);
-    program.check_finite(u);
-    program.set_section(undertow::Section::Final);
+    program.check_finite(u);                        // NaN/Inf: the same error on every rank, with the step
+    program.set_section(undertow::Section::Final);  // terms evaluated once, after the last step
     program.objective_misfit(u, observed, 1.0 / (double(cells) * cells));
+    // [doc:operations end]
     root_print(world, program.describe());
 
     undertow::set_by_global_index<double>(program.value(kappa), [&](int, std::int64_t i, std::int64_t j, std::int64_t) {
@@ -114,10 +118,12 @@ int main(int argc, char** argv) {
     std::snprintf(line, sizeof line, "  J = %.12e after %d steps; |dJ/du0| = %.6e, |dJ/dkappa| = %.6e", j, steps,
                   undertow::norm2(gradient[0]), undertow::norm2(gradient[1]));
     root_print(world, line);
+    // [doc:verify]
     undertow::VerifyOptions options;
     options.name = "quick-start step program (" + std::to_string(steps) + " steps)";
     const undertow::VerificationReport report = undertow::verify(run, options);
     root_print(world, report.str());
+    // [doc:verify end]
     return report.passed() ? 0 : 2;
   } catch (const undertow::Error& e) {
     root_print(world, std::string("error: ") + e.what());

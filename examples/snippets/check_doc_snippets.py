@@ -11,7 +11,12 @@ right above the fence:
 
 and the region is delimited in the program by `// [doc:exchange]` and
 `// [doc:exchange end]`. The block must equal the region's lines with their common
-indentation removed. Usage:
+indentation removed. A C++ block that is not a compiled snippet says so and why
+on the line above its fence (an error otherwise):
+
+    <!-- not compiled: a fragment of the loop in examples/heat/main.cpp -->
+
+Usage:
 
     check_doc_snippets.py REPO_ROOT DOC.md...          # exit 1 and a diff if out of sync
     check_doc_snippets.py --update REPO_ROOT DOC.md... # rewrite the blocks from the programs
@@ -23,6 +28,8 @@ import textwrap
 from pathlib import Path
 
 MARKER = re.compile(r"^<!-- snippet: (?P<path>[^#\s]+)#(?P<region>[\w-]+) -->\s*$")
+NOT_COMPILED = re.compile(r"^\s*<!-- not compiled: \S.* -->\s*$")
+CPP_FENCE = re.compile(r"^\s*```(cpp|c\+\+)\s*$")
 
 
 def region_text(source: Path, region: str) -> str:
@@ -44,6 +51,10 @@ def process(root: Path, doc: Path, update: bool) -> int:
         match = MARKER.match(lines[n])
         n += 1
         if not match:
+            if n < len(lines) and CPP_FENCE.match(lines[n]) and not NOT_COMPILED.match(lines[n - 1]):
+                print(f"{doc}:{n + 1}: C++ block with neither a snippet marker nor a "
+                      "'<!-- not compiled: why -->' line above it")
+                problems += 1
             continue
         if n >= len(lines) or not lines[n].startswith("```"):
             print(f"{doc}:{n}: snippet marker not followed by a code fence")

@@ -5,7 +5,9 @@
 // through Operation's protected accessors (the plumbing is not public API). It is
 // appended to a diffusion step and verified by the harness over 4 steps: the
 // dot-product and Taylor tests pass; a copy with a wrong reverse must fail the
-// dot-product test. Exits non-zero otherwise.
+// dot-product test. It also runs the program calls docs/programs.md shows (single
+// runs, and a Problem with revolve, whose gradient must equal the store-all one
+// bitwise). Exits non-zero otherwise.
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,10 +72,11 @@ struct Diffusion : Kernel<Inputs<1>, Outputs<1>> {
   }
 };
 
+/// A diffusion step with the penalty of type Penalty appended, at a non-trivial
+/// point; returns the state variable.
 template <class Penalty>
-VerificationReport verify_penalty(std::shared_ptr<const Decomposition> dec, const std::string& name) {
+Var penalised_step(Program& program) {
   // [doc:append]
-  Program program(dec);
   const Var u = program.add_state("u", 1, 2);
   const Var next = program.add_temporary("u_next", 1, 2);
   program.exchange(u);
@@ -84,10 +87,46 @@ VerificationReport verify_penalty(std::shared_ptr<const Decomposition> dec, cons
   set_by_global_index<double>(program.value(u), [](int, std::int64_t i, std::int64_t j, std::int64_t) {
     return 0.1 * double((i * 7 + j * 3) % 11);
   });
+  return u;
+}
+
+template <class Penalty>
+VerificationReport verify_penalty(std::shared_ptr<const Decomposition> dec, const std::string& name) {
+  Program program(dec);
+  const Var u = penalised_step<Penalty>(program);
   Problem four_steps(program, {u}, {}, {/*steps=*/4});
   VerifyOptions options;
   options.name = name;
   return verify(four_steps, options);
+}
+
+/// The runs of docs/programs.md on the penalised step, then a gradient over 10
+/// steps with revolve: it must equal the store-all gradient bitwise.
+bool runs_and_problem(std::shared_ptr<const Decomposition> dec) {
+  undertow::Program program(dec);
+  const Var u = penalised_step<MassPenalty>(program);
+  const int steps = 10;
+  // [doc:runs]
+  program.run_forward();         // one step
+  program.prepare_tangent(1);    // directions per variable: 1, 2, 4 or 8
+  program.run_tangent();         // one step and its directional derivatives
+  program.run_forward_record();  // one step, keeping what the reverse needs
+  program.run_reverse();         // adjoint of that step
+  // [doc:runs end]
+
+  // [doc:problem]
+  undertow::ProblemOptions options;
+  options.steps = steps;
+  options.checkpointing.snapshots = 3;  // revolve with 3 snapshots; 0 keeps every state
+  undertow::Problem run(program, {u}, {}, options);
+  const undertow::GradientResult result = run.gradient();  // objective and what the sweep cost
+  // dJ/du0 is now program.adjoint(u)
+  // [doc:problem end]
+  const std::vector<double> revolve = gather_global(program.adjoint(u));
+  undertow::Problem store_all(program, {u}, {}, {steps});
+  const double objective = store_all.gradient().objective;
+  return objective == result.objective && gather_global(program.adjoint(u)) == revolve &&
+         result.stats.recomputed_steps > 0;
 }
 
 int main(int argc, char** argv) {
@@ -99,7 +138,9 @@ int main(int argc, char** argv) {
     const VerificationReport wrong = verify_penalty<WrongMassPenalty>(dec, "mass penalty, doubled reverse");
     root_print(env.world(), good.str());
     root_print(env.world(), wrong.str());
-    ok = good.passed() && !wrong.dot_passed;
+    const bool same_gradient = runs_and_problem(dec);
+    if (!same_gradient) root_print(env.world(), "revolve and store-all gradients differ");
+    ok = good.passed() && !wrong.dot_passed && same_gradient;
   }
   root_print(env.world(), ok ? "snippet_operation: OK" : "snippet_operation: FAILED");
   return ok ? 0 : 1;

@@ -1,4 +1,4 @@
-// The README's code, exactly as printed there (doc_snippets_readme_in_sync keeps
+// The README's code, exactly as printed there (doc_snippets_in_sync keeps
 // the two identical), compiled with -Wall -Wextra -Wpedantic and run on 2 ranks
 // by ctest (snippet_readme_np2). It uses no `using namespace`: the README's code
 // must compile as a reader copies it. Exits non-zero if the verification fails.
