@@ -2,8 +2,10 @@
 # Installs the build tree into a scratch prefix, MOVES the prefix elsewhere (an
 # install must be relocatable: no path of the build tree inside it, Kokkos found
 # through its own package config), builds tests/consumer against the moved
-# prefix with find_package(Undertow), and runs it on 2 ranks. The optional fourth
-# argument is the C++ compiler of the build (the consumer must use the same one).
+# prefix with find_package(Undertow COMPONENTS solvers), and runs its two programs
+# (the library alone, and the heat solver on an installed mesh) on 2 ranks. The
+# optional fourth argument is the C++ compiler of the build (the consumer must use
+# the same one).
 set -euo pipefail
 build_dir="$(cd "$1" && pwd)"; consumer_src="$2"; mpiexec="$3"; cxx="${4:-}"
 staged="$build_dir/consumer-install-staged"
@@ -26,3 +28,4 @@ cmake -S "$consumer_src" -B "$build_dir/consumer-build" -DCMAKE_PREFIX_PATH="$pr
   "${launcher[@]}" "${compiler[@]}" >/dev/null
 cmake --build "$build_dir/consumer-build" -j 2 >/dev/null
 "$mpiexec" -n 2 --oversubscribe "$build_dir/consumer-build/consumer"
+"$mpiexec" -n 2 --oversubscribe "$build_dir/consumer-build/consumer_heat"
