@@ -81,6 +81,10 @@ void ProgressMeter::step_done(LoopPhase phase, int step) {
 
 void ProgressMeter::print_now(const std::string& label) {
   if (!enabled()) return;
+  // The mean rate of the steps this process ran: a run shorter than one interval
+  // has no interval rate, and a summary line wants the whole run's anyway.
+  const double seconds = seconds_forward_ + seconds_reverse_;
+  if (seconds > 0) rate_ = static_cast<double>(measured_forward_ + measured_reverse_) / seconds;
   const std::string text = line(label);
   if (sink_) {
     sink_(text);

@@ -426,6 +426,27 @@ TEST_CASE("adjoint loop errors are clear and collective", "[time][loop]") {
   CHECK_THROWS_WITH(other.resume(), Catch::Contains("was written for schedule"));
 }
 
+TEST_CASE("a run shorter than the progress interval ends with its mean rate, not 0.0 steps/s", "[time][loop]") {
+  auto dec = Decomposition::create(ToyStepper::grid(), MPI_COMM_WORLD);
+  ToyStepper toy(dec);
+  toy.set_initial();
+  std::vector<std::string> lines;
+  AdjointLoopOptions o;
+  o.progress_seconds = 3600;  // no interval line: only the final one
+  o.progress_sink = [&](const std::string& line) { lines.push_back(line); };
+  AdjointLoop loop(toy, CheckpointSchedule::binomial(kSteps, 3), o);
+  loop.run();
+  if (undertow_test::world_rank() != 0) return;
+  REQUIRE(!lines.empty());
+  const std::string& done = lines.back();
+  INFO(done);
+  CHECK(done.find("[undertow done]") != std::string::npos);
+  const auto bar = done.rfind(" steps/s");
+  REQUIRE(bar != std::string::npos);
+  const double rate = std::stod(done.substr(done.rfind("| ", bar) + 2));
+  CHECK(rate > 0.0);
+}
+
 TEST_CASE("progress lines report phase, rate and time left on rank 0 only", "[time][loop]") {
   auto dec = Decomposition::create(ToyStepper::grid(), MPI_COMM_WORLD);
   ToyStepper toy(dec);
