@@ -426,16 +426,27 @@ TEST_CASE("adjoint loop errors are clear and collective", "[time][loop]") {
   CHECK_THROWS_WITH(other.resume(), Catch::Contains("was written for schedule"));
 }
 
-TEST_CASE("a run shorter than the progress interval ends with its mean rate, not 0.0 steps/s", "[time][loop]") {
+namespace {
+
+/// The progress lines of a binomial(3) run of the toy stepper, printed at most
+/// every `interval` seconds (rank 0; none elsewhere).
+std::vector<std::string> progress_lines(double interval) {
   auto dec = Decomposition::create(ToyStepper::grid(), MPI_COMM_WORLD);
   ToyStepper toy(dec);
   toy.set_initial();
   std::vector<std::string> lines;
   AdjointLoopOptions o;
-  o.progress_seconds = 3600;  // no interval line: only the final one
+  o.progress_seconds = interval;
   o.progress_sink = [&](const std::string& line) { lines.push_back(line); };
   AdjointLoop loop(toy, CheckpointSchedule::binomial(kSteps, 3), o);
   loop.run();
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("a run shorter than the progress interval ends with its mean rate, not 0.0 steps/s", "[time][loop]") {
+  const std::vector<std::string> lines = progress_lines(3600);  // no interval line: only the final one
   if (undertow_test::world_rank() != 0) return;
   REQUIRE(!lines.empty());
   const std::string& done = lines.back();
@@ -448,15 +459,10 @@ TEST_CASE("a run shorter than the progress interval ends with its mean rate, not
 }
 
 TEST_CASE("progress lines report phase, rate and time left on rank 0 only", "[time][loop]") {
+  const std::vector<std::string> lines = progress_lines(1e-9);  // every step
   auto dec = Decomposition::create(ToyStepper::grid(), MPI_COMM_WORLD);
   ToyStepper toy(dec);
   toy.set_initial();
-  std::vector<std::string> lines;
-  AdjointLoopOptions o;
-  o.progress_seconds = 1e-9;  // every step
-  o.progress_sink = [&](const std::string& line) { lines.push_back(line); };
-  AdjointLoop loop(toy, CheckpointSchedule::binomial(kSteps, 3), o);
-  loop.run();
   // Off by default: no sink calls.
   std::vector<std::string> none;
   AdjointLoopOptions quiet;

@@ -36,6 +36,13 @@ double target(double x, double y, double) {
   return 0.3 * std::cos(2.0 * x) + 0.2 * y;
 }
 
+/// The heat solvers' conductivity, initial temperature and observation.
+void set_conduction(ConductionParameters& p) {
+  p.conductivity_function = [](double x, double y, double z) { return 0.6 + 0.3 * bump(x, y, z); };
+  p.initial = bump;
+  p.observation = target;
+}
+
 /// dJ/d(input) for every input of s, concatenated (collective).
 std::vector<double> input_gradients(const Solver& s) {
   std::vector<Field<double>> adjoints;
@@ -97,9 +104,7 @@ TEST_CASE("every solver: the gradient is the same after an evaluation and a tang
       "heat",
       [] {
         HeatParameters p;
-        p.conductivity_function = [](double x, double y, double z) { return 0.6 + 0.3 * bump(x, y, z); };
-        p.initial = bump;
-        p.observation = target;
+        set_conduction(p);
         return std::make_unique<HeatSolver>(kGrid, MPI_COMM_WORLD, p);
       },
       7);
@@ -108,9 +113,7 @@ TEST_CASE("every solver: the gradient is the same after an evaluation and a tang
       [] {
         ImplicitHeatParameters p;
         p.dt = 5e-3;
-        p.conductivity_function = [](double x, double y, double z) { return 0.6 + 0.3 * bump(x, y, z); };
-        p.initial = bump;
-        p.observation = target;
+        set_conduction(p);
         return std::make_unique<ImplicitHeatSolver>(kGrid, MPI_COMM_WORLD, p);
       },
       4);
