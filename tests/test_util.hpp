@@ -19,6 +19,8 @@
 
 namespace undertow_test {
 
+constexpr double kPi = 3.14159265358979323846;
+
 inline int world_rank() {
   int r = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &r);

@@ -11,7 +11,7 @@ using namespace undertow::mesh;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using undertow_test::kPi;
 
 std::string sample(const std::string& name) {
   return std::string(undertow_build::meshes_dir) + "/" + name + ".toml";

@@ -88,7 +88,7 @@ std::shared_ptr<Upstream> sparse_upstream(int npoints) {
 // ---------------------------------------------------------------------------
 // The point: u_{n+1} = u_n + a Lap(u_n) + dt (g(y) - b u_n^2) on a periodic grid,
 // g = S + 0.05 S^2 with S = sum_j y_j phi_j; z_r = <w_r, u_K>.
-constexpr double kPi = 3.141592653589793;
+using undertow_test::kPi;
 constexpr double kA = 0.1, kDt = 0.5, kB = 0.3;
 constexpr int kSteps = 6;
 

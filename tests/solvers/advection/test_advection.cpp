@@ -16,7 +16,7 @@ using namespace solver_test;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using undertow_test::kPi;
 
 /// Rough data: a square wave, a kink and deterministic noise, so limiters are active.
 double rough(double x, double y, double) {

@@ -15,7 +15,7 @@ using namespace solver_test;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using undertow_test::kPi;
 
 double smooth(double x, double y, double) {
   return 0.4 + 0.8 * std::sin(2 * kPi * x + 0.3) * std::cos(2 * kPi * y - 0.1) + 0.2 * std::sin(6 * x * y + 1.0);

@@ -16,7 +16,7 @@ using namespace solver_test;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using undertow_test::kPi;
 
 GridSpec periodic_grid(int dim) {
   if (dim == 1) return GridSpec::line(40, true);

@@ -18,7 +18,7 @@ using namespace solver_test;
 
 namespace {
 
-constexpr double pi = 3.14159265358979323846;
+using undertow_test::kPi;
 
 std::unique_ptr<ImplicitHeatSolver> make_solver(MPI_Comm comm) {
   ImplicitHeatParameters params;
@@ -42,14 +42,14 @@ TEST_CASE("implicit heat: a Fourier mode decays by the discrete backward-Euler f
   const int n = 64, k = 3, steps = 5;
   const double kappa = 0.7, dt = 2e-3, h = 1.0 / n;
   for (bool periodic : {true, false}) {
-    INFO((periodic ? "periodic, sin(2 pi k x)" : "Dirichlet walls, sin(pi k x)"));
+    INFO((periodic ? "periodic, sin(2 kPi k x)" : "Dirichlet walls, sin(kPi k x)"));
     ImplicitHeatParameters params;
     params.dt = dt;
     params.conductivity = kappa;
     params.solve.relative_tolerance = 1e-14;
     ImplicitHeatSolver heat(GridSpec::line(n, periodic), MPI_COMM_WORLD, params);
     // Eigenvalue of -Laplacian: 4/h^2 sin^2(theta/2) for the mode of phase step theta per cell.
-    const double theta = periodic ? 2.0 * pi * k * h : pi * k * h;
+    const double theta = periodic ? 2.0 * kPi * k * h : kPi * k * h;
     const double factor = 1.0 / (1.0 + 4.0 * dt * kappa / (h * h) * std::pow(std::sin(theta / 2.0), 2));
     auto mode = [&](int, std::int64_t i, std::int64_t, std::int64_t) { return std::sin(theta * (double(i) + 0.5)); };
     set_by_global_index<double>(heat.temperature_field(), mode);

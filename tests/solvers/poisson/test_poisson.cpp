@@ -18,13 +18,13 @@ using namespace solver_test;
 
 namespace {
 
-constexpr double pi = 3.14159265358979323846;
+using undertow_test::kPi;
 
 /// u = sin(a x) sin(b y), kappa = 1 + 0.5 sin(a x) cos(b y) on [0,1] x [0,Ly]
 /// (u = 0 on the walls), f = -div(kappa grad u).
 struct Manufactured {
   double ly = 0.75;
-  double a = pi, b = pi / 0.75;
+  double a = kPi, b = kPi / 0.75;
   double u(double x, double y) const { return std::sin(a * x) * std::sin(b * y); }
   double kappa(double x, double y) const { return 1.0 + 0.5 * std::sin(a * x) * std::cos(b * y); }
   double f(double x, double y) const {
