@@ -15,6 +15,15 @@ bool identical_on_all_ranks(double x) {
   return std::memcmp(&lo, &hi, sizeof(double)) == 0;
 }
 
+/// Whether every value of f on this rank, ghosts included, equals `value`.
+bool every_value_is(const Field<double>& f, double value) {
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.view());
+  for (std::size_t n = 0; n < host.span(); ++n) {
+    if (host.data()[n] != value) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("fields expose owned and ghost index ranges", "[field]") {
@@ -137,6 +146,45 @@ TEST_CASE("set_by_cell_center evaluates a function of the cell centre on every o
       }
   CHECK(min_value(f) > 0.0);  // every owned cell was set (the ghosts keep their -1)
   CHECK_THROWS_WITH(set_by_cell_center(f, CellFunction()), Catch::Matchers::Contains("empty function for field 'f'"));
+}
+
+TEST_CASE("swap_owned trades owned values in O(ghost cells); ghost layers stay", "[field]") {
+  for (int dim = 1; dim <= 3; ++dim) {
+    INFO(dim << "D");
+    auto dec = Decomposition::create(undertow_test::small_grid(dim, {false, dim == 2, false}), MPI_COMM_WORLD);
+    Field<double> a(dec, "a", 2, 2), b(dec, "b", 2, 2);
+    fill_all(a, -1.0);
+    fill_all(b, -2.0);
+    set_by_global_index<double>(a, [](int c, std::int64_t i, std::int64_t j, std::int64_t k) {
+      return 1.0 + c + 10.0 * i + 100.0 * j + 1000.0 * k;
+    });
+    fill(b, 0.5);
+    const std::vector<double> a_owned = gather_global(a), b_owned = gather_global(b);
+    swap_owned(a, b);
+    CHECK(a.name() == "a");
+    CHECK(gather_global(a) == b_owned);
+    CHECK(gather_global(b) == a_owned);
+    // Ghosts: every value outside the owned cells is where it was.
+    fill(a, -1.0);
+    fill(b, -2.0);
+    CHECK(every_value_is(a, -1.0));
+    CHECK(every_value_is(b, -2.0));
+  }
+  auto dec = Decomposition::create(GridSpec::line(12), MPI_COMM_WORLD);
+  Field<double> one_ghost(dec, "one_ghost", 1, 1), two_ghosts(dec, "two_ghosts", 1, 2);
+  CHECK_THROWS_WITH(swap_owned(one_ghost, two_ghosts), Catch::Matchers::Contains("ghost width"));
+}
+
+TEST_CASE("count_nonzero counts every rank's nonzero values, NaN included", "[field]") {
+  auto dec = Decomposition::create(GridSpec::line(40), MPI_COMM_WORLD);
+  Field<double> f(dec, "f", 2, 1);
+  fill_all(f, 7.0);  // ghosts are not counted
+  fill(f, 0.0);
+  CHECK(count_nonzero(f) == 0);
+  set_by_global_index<double>(f, [](int c, std::int64_t i, std::int64_t, std::int64_t) {
+    return c == 1 && i == 39 ? std::nan("") : (c == 0 && i % 10 == 0 ? -0.5 : -0.0);
+  });
+  CHECK(count_nonzero(f) == 5);
 }
 
 TEST_CASE("a NaN on one rank is counted on every rank", "[field][errors]") {

@@ -21,6 +21,21 @@ void randomize_all(const Field<double>& f, std::uint64_t seed) {
   Kokkos::deep_copy(f.view(), host);
 }
 
+/// This rank's values outside the owned box, in storage order.
+std::vector<double> ghost_values(const Field<double>& f) {
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), f.view());
+  const Box o = f.owned_box();
+  std::vector<double> ghosts;
+  for (int c = 0; c < f.components(); ++c)
+    for (int i = 0; i < f.extent(0); ++i)
+      for (int j = 0; j < f.extent(1); ++j)
+        for (int k = 0; k < f.extent(2); ++k) {
+          const bool owned = i >= o.lo[0] && i < o.hi[0] && j >= o.lo[1] && j < o.hi[1] && k >= o.lo[2] && k < o.hi[2];
+          if (!owned) ghosts.push_back(host(c, i, j, k));
+        }
+  return ghosts;
+}
+
 /// u_next = upwind Burgers(u, kappa) after exchanges of both, u = u_next, J = sum(u).
 struct BurgersStep {
   Var u, kappa;
@@ -192,6 +207,35 @@ TEST_CASE("host-staged halo messages give bitwise the same gradient as direct on
     }
     CHECK(gradient[0] == gradient[1]);
   }
+}
+
+TEST_CASE("a copy's reverse adds into the source adjoint, or moves when that is zero; ghosts stay", "[program]") {
+  auto dec = Decomposition::create(GridSpec::rect(13, 10, {false, true}), MPI_COMM_WORLD);
+  for (bool source_adjoint_zero : {false, true}) {
+    INFO((source_adjoint_zero ? "source adjoint zero: a move" : "source adjoint nonzero: an add"));
+    Program p(dec);
+    const Var a = p.add_state("a", 2, 2), b = p.add_temporary("b", 2, 2);
+    p.copy(b, a);
+    p.run_forward_record();
+    const Field<double>& a_bar = p.adjoint(a);
+    const Field<double>& b_bar = p.adjoint(b);
+    randomize_all(a_bar, 31 + dec->rank());
+    randomize_all(b_bar, 47 + dec->rank());
+    if (source_adjoint_zero) fill(a_bar, 0.0);  // owned cells only: the ghosts keep their values
+    const Field<double> a_bar0 = a_bar.clone("a_bar0"), b_bar0 = b_bar.clone("b_bar0");
+    p.run_reverse();
+    // Owned cells: a_bar = a_bar0 + b_bar0 (bitwise b_bar0 when a_bar0 is 0), b_bar = 0.
+    Field<double> expected = a_bar0.clone("expected");
+    axpy(expected, 1.0, b_bar0);
+    CHECK(gather_global(p.adjoint(a)) == gather_global(expected));
+    CHECK(count_nonzero(p.adjoint(b)) == 0);
+    // Ghost cells are not the copy's: untouched on both sides.
+    CHECK(ghost_values(p.adjoint(a)) == ghost_values(a_bar0));
+    CHECK(ghost_values(p.adjoint(b)) == ghost_values(b_bar0));
+  }
+  Program q(dec);
+  const Var x = q.add_state("x");
+  CHECK_THROWS_WITH(q.copy(x, x), Catch::Matchers::Contains("same variable 'x'"));
 }
 
 TEST_CASE("program construction errors are clear", "[program][errors]") {

@@ -9,9 +9,9 @@
 #pragma once
 
 #include <Kokkos_Core.hpp>
-
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "undertow/core/error.hpp"
 #include "undertow/core/types.hpp"
@@ -81,6 +81,16 @@ class Field {
   int local_index(int d, std::int64_t global) const {
     return static_cast<int>(global - decomp_->owned_lo()[d]) + ghost_in_[d];
   }
+  /// Trades storage with `other`, which must have the same layout; names stay.
+  /// O(1). Copies of either handle made before keep the storage they saw.
+  void swap_storage(Field& other) {
+    if (decomp_ != other.decomp_ || components_ != other.components_ || ghost_ != other.ghost_) {
+      throw Error("Field::swap_storage: fields '" + name_ + "' and '" + other.name_ +
+                  "' differ in decomposition, component count or ghost width");
+    }
+    std::swap(view_, other.view_);
+  }
+
   /// Global index of a local index along dimension d (not wrapped for periodic ghosts).
   std::int64_t global_index(int d, int local) const { return decomp_->owned_lo()[d] + (local - ghost_in_[d]); }
   /// True if this rank owns global cell (gi, gj, gk).

@@ -170,6 +170,51 @@ void zero_ghosts(const Field<T>& f) {
       });
 }
 
+namespace detail {
+
+/// The ghost layer of f (every cell outside the owned box) as disjoint slabs: two
+/// per dimension with ghosts, each spanning the owned range of the dimensions
+/// before it and the full range of those after it.
+template <class T>
+std::vector<Box> ghost_slabs(const Field<T>& f) {
+  const Box o = f.owned_box();
+  const Box all = f.full_box();
+  std::vector<Box> slabs;
+  for (int d = 0; d < 3; ++d) {
+    if (f.ghost(d) == 0) continue;
+    Box lo_slab = all, hi_slab = all;
+    for (int e = 0; e < d; ++e) {
+      lo_slab.lo[e] = hi_slab.lo[e] = o.lo[e];
+      lo_slab.hi[e] = hi_slab.hi[e] = o.hi[e];
+    }
+    lo_slab.hi[d] = o.lo[d];
+    hi_slab.lo[d] = o.hi[d];
+    slabs.push_back(lo_slab);
+    slabs.push_back(hi_slab);
+  }
+  return slabs;
+}
+
+}  // namespace detail
+
+/// Exchanges the owned values of a and b (same decomposition, component count and
+/// ghost width); ghost cells stay where they are. The storage trades places and
+/// only the ghost layers are copied back: O(ghost cells), not O(cells).
+template <class T>
+void swap_owned(Field<T>& a, Field<T>& b) {
+  a.swap_storage(b);
+  auto va = a.view();
+  auto vb = b.view();
+  for (const Box& slab : detail::ghost_slabs(a)) {
+    Kokkos::parallel_for(
+        "undertow::swap_owned", detail::policy(slab, a.components()), KOKKOS_LAMBDA(int c, int i, int j, int k) {
+          const T t = va(c, i, j, k);
+          va(c, i, j, k) = vb(c, i, j, k);
+          vb(c, i, j, k) = t;
+        });
+  }
+}
+
 /// Global sum over owned cells and components.
 inline double sum(const Field<double>& f) {
   auto v = f.view();
@@ -280,6 +325,17 @@ inline std::int64_t count_nonfinite(const Field<double>& f) {
         const double* x = &v(c, p[0], p[1], p[2]);
         // x - x is 0 for finite x and NaN for NaN and +-Inf.
         return detail::row_sum(n, [&](int t) { return x[t] - x[t] == 0.0 ? 0.0 : 1.0; });
+      });
+  return static_cast<std::int64_t>(detail::ordered_global_sum(f.decomposition().comm(), local));
+}
+
+/// Number of nonzero values over owned cells (global, identical on every rank).
+inline std::int64_t count_nonzero(const Field<double>& f) {
+  auto v = f.view();
+  const double local = detail::sum_owned_rows(
+      "undertow::count_nonzero", f, KOKKOS_LAMBDA(int c, const Index3& p, int n) {
+        const double* x = &v(c, p[0], p[1], p[2]);
+        return detail::row_sum(n, [&](int t) { return x[t] != 0.0 ? 1.0 : 0.0; });
       });
   return static_cast<std::int64_t>(detail::ordered_global_sum(f.decomposition().comm(), local));
 }

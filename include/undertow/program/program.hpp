@@ -211,7 +211,10 @@ class Program {
 
   // ---- fields and scalars ----
   const Field<double>& value(Var v) const { return var(v).value; }
-  /// Adjoint of v: reverse_seeds() * components components, seed-major.
+  /// Adjoint of v: reverse_seeds() * components components, seed-major. A reverse
+  /// sweep may trade adjoint storage between variables (a copy's reverse moves
+  /// it): keep the reference, or call adjoint() again after a sweep, rather than
+  /// a copy of the Field handle taken before it.
   const Field<double>& adjoint(Var v) const { return var(v).adjoint; }
   /// Tangent of v: directions * components components, direction-major.
   const Field<double>& tangent(Var v) const;
