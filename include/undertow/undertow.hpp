@@ -38,6 +38,7 @@
 #include "undertow/kernel/stencil.hpp"
 #include "undertow/program/boundary.hpp"
 #include "undertow/program/program.hpp"
+#include "undertow/program/regularisation.hpp"
 #include "undertow/verify/differentiable.hpp"
 #include "undertow/verify/random.hpp"
 #include "undertow/verify/verification.hpp"
