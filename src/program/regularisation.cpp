@@ -96,51 +96,40 @@ void fill_copy(Halo& halo, const Field<double>& dst, const Field<double>& src, i
   halo.exchange(dst);
 }
 
-/// sum over components and faces of (Delta a)(Delta b) / h^2 (global).
-double face_sum(const Faces& f, const Field<double>& a, const Field<double>& b) {
-  auto va = a.view(), vb = b.view();
+/// The global sum of term(c, i, j, k) over x's owned cells and components.
+template <class Term>
+double sum_over_cells(const char* name, const Field<double>& x, const Term& term) {
   double local = 0.0;
   Kokkos::parallel_reduce(
-      "undertow::roughness_penalty_faces", owned_policy(a, a.components()),
-      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
-        const int at[3] = {i, j, k};
-        for (int d = 0; d < f.dim; ++d) {
-          if (!f.has(d, at[d], 1)) continue;
-          const int ni = i + step_of(d, 0), nj = j + step_of(d, 1), nk = k + step_of(d, 2);
-          acc += f.inv_h2[d] * (va(c, ni, nj, nk) - va(c, i, j, k)) * (vb(c, ni, nj, nk) - vb(c, i, j, k));
-        }
-      },
-      local);
-  return detail::ordered_global_sum(a.decomposition().comm(), local);
-}
-
-/// sum over components and cells of sqrt(|D x|^2 + eps^2) - eps (global).
-double tv_sum(const Faces& f, double eps, const Field<double>& x) {
-  auto v = x.view();
-  double local = 0.0;
-  Kokkos::parallel_reduce(
-      "undertow::roughness_penalty_tv", owned_policy(x, x.components()),
-      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
-        const int at[3] = {i, j, k};
-        double norm2 = eps * eps;
-        for (int d = 0; d < f.dim; ++d) {
-          if (!f.has(d, at[d], 1)) continue;
-          const double diff = v(c, i + step_of(d, 0), j + step_of(d, 1), k + step_of(d, 2)) - v(c, i, j, k);
-          norm2 += f.inv_h2[d] * diff * diff;
-        }
-        acc += undertow::sqrt(norm2) - eps;
-      },
-      local);
+      name, owned_policy(x, x.components()),
+      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) { acc += term(c, i, j, k); }, local);
   return detail::ordered_global_sum(x.decomposition().comm(), local);
 }
 
-/// sum over components and cells of (D x . D x_dot) / g (global).
-double tv_tangent_sum(const Faces& f, double eps, const Field<double>& x, const Field<double>& x_dot) {
-  auto v = x.view(), t = x_dot.view();
-  double local = 0.0;
-  Kokkos::parallel_reduce(
-      "undertow::roughness_penalty_tv_tangent", owned_policy(x, x.components()),
-      KOKKOS_LAMBDA(int c, int i, int j, int k, double& acc) {
+/// sum over components and faces of (Delta a)(Delta b) / h^2 (global).
+double face_sum(const Faces& f, const Field<double>& a, const Field<double>& b) {
+  auto va = a.view(), vb = b.view();
+  return sum_over_cells(
+      "undertow::roughness_penalty_faces", a, KOKKOS_LAMBDA(int c, int i, int j, int k) {
+        const int at[3] = {i, j, k};
+        double s = 0.0;
+        for (int d = 0; d < f.dim; ++d) {
+          if (!f.has(d, at[d], 1)) continue;
+          const int ni = i + step_of(d, 0), nj = j + step_of(d, 1), nk = k + step_of(d, 2);
+          s += f.inv_h2[d] * (va(c, ni, nj, nk) - va(c, i, j, k)) * (vb(c, ni, nj, nk) - vb(c, i, j, k));
+        }
+        return s;
+      });
+}
+
+/// sum over components and cells of sqrt(|D x|^2 + eps^2) - eps, or with x_dot
+/// valid of its tangent (D x . D x_dot) / sqrt(|D x|^2 + eps^2) (global).
+double tv_sum(const Faces& f, double eps, const Field<double>& x, const Field<double>& x_dot = {}) {
+  auto v = x.view();
+  auto t = x_dot.valid() ? x_dot.view() : x.view();
+  const bool tangent = x_dot.valid();
+  return sum_over_cells(
+      "undertow::roughness_penalty_tv", x, KOKKOS_LAMBDA(int c, int i, int j, int k) {
         const int at[3] = {i, j, k};
         double norm2 = eps * eps, inner = 0.0;
         for (int d = 0; d < f.dim; ++d) {
@@ -150,10 +139,8 @@ double tv_tangent_sum(const Faces& f, double eps, const Field<double>& x, const 
           norm2 += f.inv_h2[d] * diff * diff;
           inner += f.inv_h2[d] * diff * (t(c, ni, nj, nk) - t(c, i, j, k));
         }
-        acc += inner / undertow::sqrt(norm2);
-      },
-      local);
-  return detail::ordered_global_sum(x.decomposition().comm(), local);
+        return tangent ? inner / undertow::sqrt(norm2) : undertow::sqrt(norm2) - eps;
+      });
 }
 
 /// A penalty on the differences of x across faces. The term keeps its own copy of
@@ -197,7 +184,7 @@ class RoughnessPenalty : public Operation {
     for (int n = 0; n < directions; ++n) {
       fill_copy(halo(p, HaloPattern::Box, 1), tangent_copy_, x_dot, n * copy_.components());
       const double s = kind_ == Kind::Smoothness ? face_sum(faces_, copy_, tangent_copy_)
-                                                 : tv_tangent_sum(faces_, epsilon_, copy_, tangent_copy_);
+                                                 : tv_sum(faces_, epsilon_, copy_, tangent_copy_);
       objective_tangent(p)[static_cast<std::size_t>(n)] += weight_ * volume_ * s;
     }
   }
