@@ -130,4 +130,28 @@ struct StarOperator : Kernel<Inputs<1, 1>, Outputs<1>> {
   }
 };
 
+/// The variables of add_diffusion_step.
+struct DiffusionStep {
+  undertow::Var u, kappa;
+};
+
+/// A 2D step u <- Diffusion<2>{dt_over_h2}(u, kappa), u a State and kappa a
+/// Parameter, both exchanged and mirrored at walls (no fill on periodic faces).
+inline DiffusionStep add_diffusion_step(undertow::Program& p, double dt_over_h2) {
+  using undertow::BoundaryConditions;
+  using undertow::FaceCondition;
+  const undertow::Var u = p.add_state("u", 1, 2), kappa = p.add_parameter("kappa", 1, 2);
+  const undertow::Var next = p.add_temporary("u_next", 1, 2);
+  const BoundaryConditions insulated = BoundaryConditions::walls(p.decomposition().grid(), FaceCondition::neumann());
+  p.exchange(u);
+  p.boundary(u, insulated);
+  p.exchange(kappa);
+  p.boundary(kappa, insulated);
+  Diffusion<2> kernel;
+  kernel.dt_over_h2 = dt_over_h2;
+  p.apply(kernel, {u, kappa}, {next});
+  p.copy(u, next);
+  return {u, kappa};
+}
+
 }  // namespace undertow_test

@@ -5,6 +5,7 @@
 // threads (hashes), and clear errors for bad weights.
 #include <cmath>
 
+#include "program/test_kernels.hpp"
 #include "test_util.hpp"
 #include "undertow/program/regularisation.hpp"
 
@@ -27,16 +28,6 @@ double objective_of(Program& p) {
   p.run_forward();
   return p.objective();
 }
-
-/// u_next = u + 0.1 kappa laplacian(u) (grid units).
-struct ScaledDiffusion : Kernel<Inputs<1, 1>, Outputs<1>> {
-  static constexpr Stencil stencil = Stencil::star(2, 1);
-  template <class In, class Out>
-  KOKKOS_INLINE_FUNCTION void operator()(const In& in, Out& out) const {
-    out(0) =
-        in(0, 0, 0) + 0.1 * in(1, 0, 0) * (in(0, 1, 0) + in(0, -1, 0) + in(0, 0, 1) + in(0, 0, -1) - 4.0 * in(0, 0, 0));
-  }
-};
 
 }  // namespace
 
@@ -98,17 +89,11 @@ TEST_CASE("regularisation terms pass the dot-product and Taylor tests; gradients
 }
 
 TEST_CASE("a penalty in the Final section regularises a parameter of a time loop", "[program][regularisation]") {
-  // J = misfit(u, obs) + smoothness(kappa) + TV(kappa) after 3 steps of ScaledDiffusion.
+  // J = misfit(u, obs) + smoothness(kappa) + TV(kappa) after 3 diffusion steps.
   auto dec = Decomposition::create(GridSpec::rect(14, 10, {true, false}), MPI_COMM_WORLD);
   Program p(dec);
-  const Var u = p.add_state("u", 1, 2), kappa = p.add_parameter("kappa", 1, 2);
-  const Var next = p.add_temporary("u_next", 1, 2), obs = p.add_data("obs", 1);
-  p.exchange(u);
-  p.boundary(u, BoundaryConditions::walls(dec->grid(), FaceCondition::neumann()));
-  p.exchange(kappa);
-  p.boundary(kappa, BoundaryConditions::walls(dec->grid(), FaceCondition::neumann()));
-  p.apply(ScaledDiffusion{}, {u, kappa}, {next});
-  p.copy(u, next);
+  const auto [u, kappa] = add_diffusion_step(p, 0.1);
+  const Var obs = p.add_data("obs", 1);
   // [doc:regularise]
   p.set_section(Section::Final);
   p.objective_misfit(u, obs);                      // the data
