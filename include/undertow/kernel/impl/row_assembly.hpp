@@ -41,25 +41,27 @@ struct SlotTable {
   int field[N];
   int comp[N];
 };
-template <class K>
-KOKKOS_INLINE_FUNCTION constexpr SlotTable<K::input_values> input_slot_table() {
-  SlotTable<K::input_values> t{};
-  for (int f = 0, s = 0; f < K::num_inputs; ++f)
-    for (int c = 0; c < K::input_components(f); ++c, ++s) {
+/// The slots of K's inputs (Inputs) or outputs, field after field.
+template <class K, bool Inputs>
+KOKKOS_INLINE_FUNCTION constexpr SlotTable<Inputs ? K::input_values : K::output_values> slot_table() {
+  SlotTable<Inputs ? K::input_values : K::output_values> t{};
+  const int fields = Inputs ? K::num_inputs : K::num_outputs;
+  for (int f = 0, s = 0; f < fields; ++f) {
+    const int components = Inputs ? K::input_components(f) : K::output_components(f);
+    for (int c = 0; c < components; ++c, ++s) {
       t.field[s] = f;
       t.comp[s] = c;
     }
+  }
   return t;
 }
 template <class K>
+KOKKOS_INLINE_FUNCTION constexpr SlotTable<K::input_values> input_slot_table() {
+  return slot_table<K, true>();
+}
+template <class K>
 KOKKOS_INLINE_FUNCTION constexpr SlotTable<K::output_values> output_slot_table() {
-  SlotTable<K::output_values> t{};
-  for (int f = 0, s = 0; f < K::num_outputs; ++f)
-    for (int c = 0; c < K::output_components(f); ++c, ++s) {
-      t.field[s] = f;
-      t.comp[s] = c;
-    }
-  return t;
+  return slot_table<K, false>();
 }
 
 /// Pointers to owned cell (0,0,0), component 0, of every field, and element
