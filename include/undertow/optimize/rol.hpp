@@ -208,6 +208,7 @@ class DifferentiableObjective : public ROL::Objective<double> {
  public:
   explicit DifferentiableObjective(Differentiable& f) : f_(f) {
     if (!f_.has_objective()) throw Error("optimize::DifferentiableObjective: the function has no objective");
+    for (const Field<double>& out : f_.outputs()) zero_weights_.push_back(out.clone_layout(out.name() + "_weight"));
   }
 
   /// A new FieldVector holding a copy of f's current inputs: the initial guess.
@@ -218,11 +219,13 @@ class DifferentiableObjective : public ROL::Objective<double> {
   }
 
   double value(const ROL::Vector<double>& x, double& /*tol*/) override {
-    if (!at_last_point(x)) {
-      set_inputs(x);
-      last_value_ = f_.evaluate();
-      ++evaluations_;
-    }
+    if (at_last_point(x)) return last_value_;
+    set_inputs(x);
+    last_value_ = f_.evaluate();
+    ++evaluations_;
+    // Kept only once evaluated: a failed evaluation leaves no stale value behind.
+    last_point_ = ROL::staticPtrCast<FieldVector>(x.clone());
+    last_point_->set(x);
     return last_value_;
   }
 
@@ -230,11 +233,7 @@ class DifferentiableObjective : public ROL::Objective<double> {
     set_inputs(x);
     auto* grad = dynamic_cast<FieldVector*>(&g);
     if (grad == nullptr) throw Error("optimize::DifferentiableObjective::gradient: g is not a FieldVector");
-    std::vector<Field<double>> zero_weights;
-    for (const Field<double>& out : f_.outputs()) {
-      zero_weights.push_back(out.clone_layout(out.name() + "_weight"));
-    }
-    f_.adjoint(zero_weights, 1.0, grad->fields());
+    f_.adjoint(zero_weights_, 1.0, grad->fields());
     ++gradients_;
   }
 
@@ -243,20 +242,13 @@ class DifferentiableObjective : public ROL::Objective<double> {
 
  private:
   /// Whether x equals the point of the last value() on every rank (collective).
-  bool at_last_point(const ROL::Vector<double>& x) {
-    const auto& y = dynamic_cast<const FieldVector&>(x);
-    bool same = !ROL::is_nullPtr(last_point_);
-    if (same) {
-      for (std::size_t i = 0; i < y.fields().size(); ++i) {
-        Field<double> difference = y.fields()[i].clone("difference");
-        undertow::axpy(difference, -1.0, last_point_->fields()[i]);
-        same = same && max_abs(difference) == 0.0;  // a global reduction: every rank agrees
-      }
-    }
-    if (!same) {
-      last_point_ = ROL::staticPtrCast<FieldVector>(y.clone());
-      last_point_->set(y);
-    }
+  bool at_last_point(const ROL::Vector<double>& x) const {
+    if (ROL::is_nullPtr(last_point_)) return false;
+    FieldVector difference = *ROL::staticPtrCast<FieldVector>(last_point_->clone());
+    difference.set(x);  // checks that x is a FieldVector of the same fields
+    difference.axpy(-1.0, *last_point_);
+    bool same = true;
+    for (const Field<double>& f : difference.fields()) same = same && max_abs(f) == 0.0;  // global: all agree
     return same;
   }
 
@@ -271,6 +263,7 @@ class DifferentiableObjective : public ROL::Objective<double> {
   }
 
   Differentiable& f_;
+  std::vector<Field<double>> zero_weights_;  // no output weights: the objective alone
   ROL::Ptr<FieldVector> last_point_;
   double last_value_ = 0.0;
   int evaluations_ = 0, gradients_ = 0;
